@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "apps/gpu-agent/environments/calibrated_qa"))
 from calibrated_qa.scoring import LengthPenaltyConfig, score_completion  # noqa: E402
 
 OUT = ROOT / "libs/calibration/vectors/scoring.json"
-COT_SAMPLES = ROOT / "libs/calibration/vectors/seed-cot-samples.txt"
+COT_SAMPLES = ROOT / "examples/seed-run/cot_samples.txt"
 
 cases: list[dict] = []
 
