@@ -24,17 +24,21 @@ describe('bundled BoolQ validation split', () => {
     expect(examples.filter((e) => !e.answer)).toHaveLength(1237);
   });
 
-  it('gives every example a unique idx-based id and a title', async () => {
+  it('gives every example a unique content id, the one the Python environment computes, and a title', async () => {
     const { examples } = await loadBundledValidation();
-    expect(new Set(examples.map((e) => e.id)).size).toBe(examples.length);
-    expect(examples[0]?.id).toBe('boolq-val-0');
-    expect(examples.every((e) => /^boolq-val-\d+$/.test(e.id))).toBe(true);
+    expect(examples.every((e) => /^boolq-[0-9a-f]{16}$/.test(e.id))).toBe(true);
+    expect(new Set(examples.map((e) => e.id)).size).toBe(3270);
+    // Pinned from Python's example_id (tests/test_dataset.py in calibrated_qa pins the same ids).
+    expect(examples.slice(0, 2).map((e) => e.id)).toEqual([
+      'boolq-2e37d6ab41c70b03',
+      'boolq-871839ede4841286',
+    ]);
     expect(examples.every((e) => e.title !== null && !e.passage.startsWith(`${e.title} -- `))).toBe(true);
   });
 
   it('splits the title at the first " -- " only (idx 17 has more in its text)', async () => {
     const { examples } = await loadBundledValidation();
-    const russell = examples.find((e) => e.id === 'boolq-val-17');
+    const russell = examples.find((e) => e.id === 'boolq-9fcb0a9f05e91c38'); // idx 17, id from Python
     expect(russell?.title).toBe('Russell Group');
     expect(russell?.passage).toMatch(/^In March 2012 it was announced that four universities -- Durham,/);
   });

@@ -25,7 +25,7 @@ export function bundledValidationPath(env: NodeJS.ProcessEnv = process.env): str
   return join(boolqDataDir(env), 'val.jsonl');
 }
 
-/** Load the bundled validation split; ids are `boolq-val-<idx>`. */
+/** Load the bundled validation split; ids follow exampleId (content hashes, 3,270 distinct). */
 export async function loadBundledValidation(options: LoadOptions = {}): Promise<LoadResult> {
-  return loadBoolQJsonl(bundledValidationPath(), { split: 'val', ...options });
+  return loadBoolQJsonl(bundledValidationPath(), options);
 }

@@ -14,34 +14,22 @@ export interface BoolQExample {
   answer: boolean;
 }
 
-/** The split name used in idx-based ids unless a loader is told otherwise. */
-export const DEFAULT_SPLIT = 'val';
-
-/** Hex characters kept from the content hash: 48 bits, collision-free in practice at BoolQ's ~16k items. */
-const HASH_HEX_CHARS = 12;
+/** Hex characters kept from the sha256 digest: 64 bits, as the Python environment keeps. */
+const HASH_HEX_CHARS = 16;
 
 /**
- * The id rule, the same for every file shape so an id means one item across runs:
- * - the record has an `idx` (SuperGLUE files): `boolq-<split>-<idx>`, e.g. `boolq-val-17`;
- * - otherwise (google/boolq files): `boolq-<h>`, where <h> is the first 12 hex digits of
- *   sha256(JSON.stringify([question, passage])) over the title-free passage text, so the same
- *   item gets the same id whichever file order or shape it arrives in.
- * The loader appends `-2`, `-3`, ... to repeats of a content id within one file (see loader).
+ * The id rule, shared with the Python environment (`example_id` in
+ * apps/gpu-agent/environments/calibrated_qa/calibrated_qa/dataset.py) and the same for every
+ * file shape, so an id means one item whichever copy, order or shape it was read from:
+ *
+ *   `boolq-` + the first 16 hex digits of sha256(UTF-8 bytes of `question + "\n" + passage`)
+ *
+ * where `passage` is the full passage text without the SuperGLUE title (split off at the FIRST
+ * `" -- "`) and before any cut to a prompt length. Row numbers (`idx`) and split names play no
+ * part, and identical question + passage is the same item, so it gets the same id.
+ * Example: the first record of data/boolq/val.jsonl is `boolq-2e37d6ab41c70b03`.
  */
-export function exampleId(parts: {
-  question: string;
-  passage: string;
-  idx?: number;
-  split?: string;
-}): string {
-  if (parts.idx !== undefined) return `boolq-${parts.split ?? DEFAULT_SPLIT}-${parts.idx}`;
-  return `boolq-${contentHash(parts.question, parts.passage)}`;
-}
-
-/** JSON.stringify of the pair keeps the boundary unambiguous whatever characters the texts hold. */
-function contentHash(question: string, passage: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([question, passage]), 'utf8')
-    .digest('hex')
-    .slice(0, HASH_HEX_CHARS);
+export function exampleId(parts: { question: string; passage: string }): string {
+  const digest = createHash('sha256').update(`${parts.question}\n${parts.passage}`, 'utf8').digest('hex');
+  return `boolq-${digest.slice(0, HASH_HEX_CHARS)}`;
 }

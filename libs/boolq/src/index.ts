@@ -1,13 +1,7 @@
 // Public API of @brier/boolq: BoolQ from local files, balanced and sampled deterministically.
-export { DEFAULT_SPLIT, exampleId, type BoolQExample } from './example.js';
+export { exampleId, type BoolQExample } from './example.js';
 export { BoolQRecordError } from './record-error.js';
-export {
-  parseBoolQLine,
-  parseBoolQRecord,
-  type BoolQShape,
-  type ParseOptions,
-  type ParsedBoolQRecord,
-} from './parse-record.js';
+export { parseBoolQLine, parseBoolQRecord, type BoolQShape, type ParsedBoolQRecord } from './parse-record.js';
 export {
   loadBoolQJsonl,
   readBoolQJsonl,

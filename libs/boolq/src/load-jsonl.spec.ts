@@ -5,11 +5,13 @@ import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { exampleId } from './example.js';
 import { loadBoolQJsonl, readBoolQJsonl } from './load-jsonl.js';
 import { BoolQRecordError } from './record-error.js';
 
 const good = (idx: number, label = 'true') =>
   JSON.stringify({ question: `q${idx}`, passage: `T${idx} -- text ${idx}`, idx, label });
+const goodId = (idx: number) => exampleId({ question: `q${idx}`, passage: `text ${idx}` });
 
 // Line numbers: 1 good, 2 bad JSON, 3 missing field, 4 wrong label, 5 blank, 6 good (google shape), 7 duplicate idx.
 const MIXED = [
@@ -27,7 +29,10 @@ const fromText = (text: string) => Readable.from([text]);
 describe('readBoolQJsonl', () => {
   it('keeps the good lines and reports each malformed one with its line number', async () => {
     const { examples, malformed } = await readBoolQJsonl(fromText(MIXED));
-    expect(examples.map((e) => e.id)).toEqual(['boolq-val-0', expect.stringMatching(/^boolq-[0-9a-f]{12}$/)]);
+    expect(examples.map((e) => e.id)).toEqual([
+      goodId(0),
+      exampleId({ question: 'q5', passage: 'plain passage' }),
+    ]);
     expect(malformed.map((m) => m.line)).toEqual([2, 3, 4, 7]);
     expect(malformed[0]?.problem).toMatch(/^invalid JSON/);
     expect(malformed[1]?.problem).toBe('missing field "passage"');
@@ -46,22 +51,34 @@ describe('readBoolQJsonl', () => {
     const { examples, malformed } = await readBoolQJsonl(fromText(text));
     expect(malformed).toEqual([]);
     expect(examples.map((e) => [e.id, e.title, e.passage, e.answer])).toEqual([
-      ['boolq-val-0', 'T0', 'text 0', true],
-      ['boolq-val-1', 'T1', 'text 1', false],
+      [goodId(0), 'T0', 'text 0', true],
+      [goodId(1), 'T1', 'text 1', false],
     ]);
   });
 
-  it('keeps repeated google rows, suffixing their content ids so ids stay unique', async () => {
+  it('keeps repeated google rows, all with the one id of their question and passage', async () => {
     const row = JSON.stringify({ question: 'q', answer: true, passage: 'p' });
-    const { examples } = await readBoolQJsonl(fromText([row, row, row].join('\n')));
-    const [first, second, third] = examples.map((e) => e.id);
-    expect(second).toBe(`${first}-2`);
-    expect(third).toBe(`${first}-3`);
+    const { examples, malformed } = await readBoolQJsonl(fromText([row, row, row].join('\n')));
+    expect(malformed).toEqual([]);
+    expect(examples.map((e) => e.id)).toEqual(Array(3).fill(exampleId({ question: 'q', passage: 'p' })));
   });
 
-  it('uses the split option for idx-based ids', async () => {
-    const { examples } = await readBoolQJsonl(fromText(good(5)), { split: 'train' });
-    expect(examples[0]?.id).toBe('boolq-train-5');
+  it('gives the same item the same id across shapes and idx values, without calling it a duplicate', async () => {
+    const rows = [
+      good(0),
+      JSON.stringify({ question: 'q0', passage: 'Other title -- text 0', idx: 9, label: 'true' }),
+      JSON.stringify({ question: 'q0', answer: true, passage: 'text 0' }),
+    ];
+    const { examples, malformed } = await readBoolQJsonl(fromText(rows.join('\n')));
+    expect(malformed).toEqual([]);
+    expect(examples.map((e) => e.id)).toEqual([goodId(0), goodId(0), goodId(0)]);
+  });
+
+  it('still reports a repeated idx as malformed, whatever the content', async () => {
+    const other = JSON.stringify({ question: 'other', passage: 'T -- other text', idx: 0, label: 'true' });
+    const { examples, malformed } = await readBoolQJsonl(fromText([good(0), other].join('\n')));
+    expect(examples.map((e) => e.id)).toEqual([goodId(0)]);
+    expect(malformed).toEqual([{ line: 2, problem: 'duplicate "idx" 0 (first on line 1)' }]);
   });
 });
 

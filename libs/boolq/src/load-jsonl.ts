@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 import type { BoolQExample } from './example.js';
-import { parseBoolQLine, type ParseOptions } from './parse-record.js';
+import { parseBoolQLine } from './parse-record.js';
 import { BoolQRecordError } from './record-error.js';
 
 /** A line that was skipped, and why. */
@@ -13,7 +13,7 @@ export interface MalformedLine {
   problem: string;
 }
 
-export interface LoadOptions extends ParseOptions {
+export interface LoadOptions {
   /** Throw a {@link BoolQRecordError} at the first malformed line instead of reporting it. Default false. */
   strict?: boolean;
 }
@@ -36,14 +36,14 @@ export async function loadBoolQJsonl(path: string, options: LoadOptions = {}): P
  * - Blank lines are skipped silently (trailing newlines are common); they still count for numbering.
  * - A UTF-8 byte-order mark on the first line is ignored; CRLF endings are accepted.
  * - Two records with the same `idx` cannot both be right: the second is reported malformed.
- * - Repeats of a content-hash id (no `idx`, same question and passage) are kept, because they
- *   are real rows of the source, and get `-2`, `-3`, ... appended so ids stay unique per file.
+ * - Rows repeating the same question and passage (no `idx`, or distinct ones) are all kept, in
+ *   file order, and share one id: ids are content-addressed (see exampleId), so an identical
+ *   question + passage is the same item. Ids are unique per file only if the items are.
  */
 export async function readBoolQJsonl(input: Readable, options: LoadOptions = {}): Promise<LoadResult> {
   const examples: BoolQExample[] = [];
   const malformed: MalformedLine[] = [];
   const idxLines = new Map<number, number>();
-  const contentIdCounts = new Map<string, number>();
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   try {
@@ -52,17 +52,13 @@ export async function readBoolQJsonl(input: Readable, options: LoadOptions = {})
       const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
       try {
-        const { example, idx } = parseBoolQLine(text, lineNumber, options);
+        const { example, idx } = parseBoolQLine(text, lineNumber);
         if (idx !== null) {
           const firstLine = idxLines.get(idx);
           if (firstLine !== undefined) {
             throw new BoolQRecordError(lineNumber, `duplicate "idx" ${idx} (first on line ${firstLine})`);
           }
           idxLines.set(idx, lineNumber);
-        } else {
-          const seen = (contentIdCounts.get(example.id) ?? 0) + 1;
-          contentIdCounts.set(example.id, seen);
-          if (seen > 1) example.id = `${example.id}-${seen}`;
         }
         examples.push(example);
       } catch (error) {

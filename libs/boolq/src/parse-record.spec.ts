@@ -28,7 +28,7 @@ describe('parseBoolQRecord, SuperGLUE shape', () => {
     expect(shape).toBe('superglue');
     expect(idx).toBe(7);
     expect(example).toEqual({
-      id: 'boolq-val-7',
+      id: 'boolq-c8997d091d1e1bf5', // from the Python example_id, like example.spec.ts
       question: 'is a -- b a dash',
       passage: 'A dash -- like this -- is punctuation.',
       title: 'Dash (typography)',
@@ -47,18 +47,30 @@ describe('parseBoolQRecord, SuperGLUE shape', () => {
     }
   });
 
-  it('uses the split name in idx-based ids', () => {
-    expect(parseBoolQRecord(superglue, 1, { split: 'train' }).example.id).toBe('boolq-train-7');
+  it('hashes question and title-free passage; idx, title and label do not enter the id', () => {
+    const { example } = parseBoolQRecord(superglue, 1);
+    expect(example.id).toBe(exampleId({ question: superglue.question, passage: example.passage }));
+    const { idx: _idx, ...noIdx } = superglue;
+    const variants = [
+      noIdx,
+      { ...superglue, idx: 12345 },
+      { ...superglue, label: 'false' },
+      { ...superglue, passage: 'Another title -- A dash -- like this -- is punctuation.' },
+    ];
+    for (const record of variants) expect(parseBoolQRecord(record, 1).example.id).toBe(example.id);
   });
 
-  it('falls back to the content hash without idx, matching the google shape for the same item', () => {
-    const { idx: _idx, ...noIdx } = superglue;
-    const fromSuperglue = parseBoolQRecord(noIdx, 1).example;
+  it('gives the same item the same id in the google shape', () => {
+    const fromSuperglue = parseBoolQRecord(superglue, 1).example;
     const fromGoogle = parseBoolQRecord(
-      { question: superglue.question, answer: true, passage: fromSuperglue.passage },
+      {
+        question: superglue.question,
+        answer: true,
+        passage: fromSuperglue.passage,
+        title: 'Dash (typography)',
+      },
       1,
     ).example;
-    expect(fromSuperglue.id).toMatch(/^boolq-[0-9a-f]{12}$/);
     expect(fromGoogle.id).toBe(fromSuperglue.id);
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_SPLIT, exampleId, type BoolQExample } from './example.js';
+import { exampleId, type BoolQExample } from './example.js';
 import { BoolQRecordError } from './record-error.js';
 
 /** The two file shapes BoolQ is distributed in. */
@@ -8,13 +8,8 @@ export type BoolQShape = 'superglue' | 'google';
 export interface ParsedBoolQRecord {
   example: BoolQExample;
   shape: BoolQShape;
-  /** The record's `idx`, or null when it has none (then the id is a content hash). */
+  /** The record's `idx`, or null when it has none. It does not enter the id (see exampleId). */
   idx: number | null;
-}
-
-export interface ParseOptions {
-  /** Split name used in idx-based ids, `boolq-<split>-<idx>`. Default `val`. */
-  split?: string;
 }
 
 /** SuperGLUE joins "<Wikipedia title> -- <passage text>"; the text itself may contain " -- " too. */
@@ -25,14 +20,12 @@ const TITLE_SEPARATOR = ' -- ';
  * - SuperGLUE: `{question, passage: "<title> -- <text>", idx?, label}`; split at the FIRST " -- ".
  * - google/boolq: `{question, answer, passage, title?}`; the passage is taken as is.
  * The shape is chosen by `label` vs `answer`; a record with both or neither is rejected.
+ * Either way the id is {@link exampleId} of the question and the title-free passage, so the same
+ * item gets the same id in both shapes; `idx` is returned for the loader but not used in the id.
  * Truth values may be JSON booleans or the strings "true"/"false" in any case: SuperGLUE's own
  * release uses booleans, the bundled copy uses strings, and Python writers give "True"/"False".
  */
-export function parseBoolQRecord(
-  record: unknown,
-  line: number,
-  options: ParseOptions = {},
-): ParsedBoolQRecord {
+export function parseBoolQRecord(record: unknown, line: number): ParsedBoolQRecord {
   const fail = (problem: string): never => {
     throw new BoolQRecordError(line, problem);
   };
@@ -48,7 +41,6 @@ export function parseBoolQRecord(
   const question = requireText(fields, 'question', fail);
   const rawPassage = requireText(fields, 'passage', fail);
   const idx = optionalIdx(fields, fail);
-  const split = options.split ?? DEFAULT_SPLIT;
 
   let shape: BoolQShape;
   let passage: string;
@@ -69,12 +61,12 @@ export function parseBoolQRecord(
     title = optionalTitle(fields, fail);
     answer = truth(fields.answer, 'answer', fail);
   }
-  const id = exampleId(idx === null ? { question, passage } : { question, passage, idx, split });
+  const id = exampleId({ question, passage });
   return { example: { id, question, passage, title, answer }, shape, idx };
 }
 
 /** Parse one JSONL line; bad JSON becomes a {@link BoolQRecordError} like any other problem. */
-export function parseBoolQLine(text: string, line: number, options: ParseOptions = {}): ParsedBoolQRecord {
+export function parseBoolQLine(text: string, line: number): ParsedBoolQRecord {
   let record: unknown;
   try {
     record = JSON.parse(text);
@@ -84,7 +76,7 @@ export function parseBoolQLine(text: string, line: number, options: ParseOptions
       `invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return parseBoolQRecord(record, line, options);
+  return parseBoolQRecord(record, line);
 }
 
 type Fail = (problem: string) => never;

@@ -33,6 +33,14 @@ VAL_CANDIDATES = (
 )
 SHARED_VAL = next((p for p in VAL_CANDIDATES if p.exists()), VAL_CANDIDATES[-1])
 SUPERGLUE_FIXTURE = FIXTURES / "boolq-superglue-sample.jsonl"
+# (question, title-free passage, id), also pinned in libs/boolq/src/example.spec.ts.
+SHARED_ID_VECTORS = (
+    ("is it", "Some text.", "boolq-35a4ee78db2ceb4c"),
+    ("is a -- b a dash", "A dash -- like this -- is punctuation.", "boolq-c8997d091d1e1bf5"),
+    ("is café naïve", "Zürich — 日本語 text. 🚲", "boolq-492386e195d6c48b"),
+)
+# The first two records of data/boolq/val.jsonl, also pinned in libs/boolq/src/bundled-data.spec.ts.
+VAL_FIRST_IDS = ["boolq-2e37d6ab41c70b03", "boolq-871839ede4841286"]
 HF_FIXTURE = FIXTURES / "boolq-hf-sample.jsonl"
 
 
@@ -42,6 +50,12 @@ class IdsAndTitlesTest(unittest.TestCase):
         digest = hashlib.sha256("is it\nSome text.".encode("utf-8")).hexdigest()
         self.assertEqual(example_id("is it", "Some text."), "boolq-" + digest[:16])
         self.assertNotEqual(example_id("is it", "Some text."), example_id("is it", "Some text!"))
+
+    def test_example_id_shared_vectors(self):
+        # The same vectors are pinned in libs/boolq/src/example.spec.ts: TypeScript must agree.
+        for question, passage, expected in SHARED_ID_VECTORS:
+            with self.subTest(question=question):
+                self.assertEqual(example_id(question, passage), expected)
 
     def test_split_title_at_first_separator(self):
         self.assertEqual(split_title("T -- a -- b"), ("T", "a -- b"))
@@ -76,8 +90,12 @@ class LocalJsonlTest(unittest.TestCase):
         self.assertIs(rows[0]["answer"], False)
         self.assertTrue(all(r["title"] for r in rows))
         self.assertEqual([r["idx"] for r in rows], list(range(3270)))
-        # Ids are what downstream joins on: check they are unique on a real split.
-        self.assertEqual(len({example_id(r["question"], r["passage"]) for r in rows}), 3270)
+        # Ids are what downstream joins on: check they are unique on a real split, and pin the
+        # first two so the TypeScript loader (which pins the same) cannot drift from this rule.
+        ids = [example_id(r["question"], r["passage"]) for r in rows]
+        self.assertEqual(len(set(ids)), 3270)
+        self.assertEqual(ids[:2], VAL_FIRST_IDS)
+        self.assertEqual(ids[17], "boolq-9fcb0a9f05e91c38")  # idx 17, whose text holds more " -- "
 
     def test_bad_rows_are_loud(self):
         cases = [
