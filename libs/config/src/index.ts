@@ -1,0 +1,12 @@
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { configsDir } from './configs-dir.js';
+export { describeValue, maskUrlPassword, REDACTED } from './describe-value.js';
+export { CommaList, IsHttpUrl, IsPostgresUrl, IsRedisUrl, isUrlWithProtocol } from './env-decorators.js';
+export { Secret, secretKeys } from './secret.js';
+export {
+  loadConfigOrExit,
+  validateConfig,
+  type ConfigClass,
+  type Env,
+  type ValidateConfigOptions,
+} from './validate-config.js';
