@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn } from 'class-validator';
+
+import { PRIME_RL_VERSIONS, type PrimeRlVersion } from '../spec-version.js';
+
+/** Which prime-rl schema generation the agent writes the run's TOML for. */
+export class PrimeRlDto {
+  @ApiPropertyOptional({
+    enum: PRIME_RL_VERSIONS,
+    default: PRIME_RL_VERSIONS[0],
+    description:
+      'prime-rl release whose config schema the run uses (v0.4.0: the classic schema the seed ran).',
+  })
+  @IsIn(PRIME_RL_VERSIONS)
+  version!: PrimeRlVersion;
+}

@@ -1,0 +1,16 @@
+/**
+ * Version of the run spec's shape (the DTOs in ./dto). Stored with every run and carried by its
+ * job (`RunJobData.specVersion`); an agent refuses a version it does not know. Bump it when a
+ * change would make an older agent misread a spec (a renamed or re-interpreted field), not for
+ * a new optional field with a default that keeps the old behaviour.
+ */
+export const SPEC_VERSION = 1;
+
+/**
+ * prime-rl schema generations a train spec can target: each one is an adapter in the agent that
+ * writes that generation's TOML (docs: shared/docs/prime-rl.md §0). Only the classic schema the
+ * seed ran exists now; the current one (deployment, group_size, train.source) is added here as
+ * 'main' once the agent has its adapter.
+ */
+export const PRIME_RL_VERSIONS = ['v0.4.0'] as const;
+export type PrimeRlVersion = (typeof PRIME_RL_VERSIONS)[number];
