@@ -2,12 +2,23 @@ import { Module, type DynamicModule } from '@nestjs/common';
 
 import { ApiConfigModule } from './config/api-config.module.js';
 import { ApiConfig } from './config/api.config.js';
+import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { QueueModule } from './queue/queue.module.js';
 
 @Module({})
 export class AppModule {
   /** The whole API for one validated configuration. */
   static register(config: ApiConfig): DynamicModule {
-    return { module: AppModule, imports: [ApiConfigModule.forValue(config), HealthModule] };
+    return {
+      module: AppModule,
+      imports: [
+        ApiConfigModule.forValue(config),
+        DatabaseModule,
+        QueueModule,
+        HealthModule,
+        // Feature modules: one line each.
+      ],
+    };
   }
 }

@@ -6,12 +6,12 @@ import { NestFactory } from '@nestjs/core';
 
 import { AppModule } from './app.module.js';
 import { ApiConfig } from './config/api.config.js';
+import { configureApp } from './configure-app.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(ApiConfig);
   const app = await NestFactory.create(AppModule.register(config));
-  // Close providers (database pools, Redis clients) on SIGTERM/SIGINT, then exit 0.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  configureApp(app, config, { exitOnShutdown: true });
   await app.listen(config.PORT, config.HOST);
   Logger.log(`API listening on ${await app.getUrl()}`, 'Bootstrap');
 }

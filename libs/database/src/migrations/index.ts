@@ -1,0 +1,4 @@
+import { InitialSchema1795644208665 } from './1795644208665-initial-schema.js';
+
+/** Every migration, oldest first. Add new ones at the end; never edit one that has run. */
+export const DATABASE_MIGRATIONS = [InitialSchema1795644208665];
