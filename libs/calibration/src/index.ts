@@ -24,5 +24,10 @@ export {
 export { murphyDecomposition, type BrierDecomposition } from './metrics/brier-decomposition.js';
 export { accuracy, brierScore, isCorrect, predictsYes, type Prediction } from './metrics/prediction.js';
 export { reliabilityBins, type ReliabilityBin } from './metrics/reliability.js';
-export { summarizeRollouts, type ScoredRollout, type StepMetrics } from './metrics/step-metrics.js';
+export {
+  STEP_METRIC_COLUMNS,
+  summarizeRollouts,
+  type ScoredRollout,
+  type StepMetrics,
+} from './metrics/step-metrics.js';
 export { codePointLength, codePointPrefix, pythonStrip } from './text/python-text.js';

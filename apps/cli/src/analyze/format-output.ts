@@ -1,4 +1,6 @@
-import { STEP_COLUMNS, type StepRow } from './step-rows.js';
+import { STEP_METRIC_COLUMNS as STEP_COLUMNS } from '@brier/calibration';
+
+import type { StepRow } from './step-rows.js';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,18 +1,12 @@
-import { summarizeRollouts, type ScoredRollout, type StepMetrics } from '@brier/calibration';
+import {
+  STEP_METRIC_COLUMNS,
+  summarizeRollouts,
+  type ScoredRollout,
+  type StepMetrics,
+} from '@brier/calibration';
 
 /** The columns of `brier analyze` (an interface: scripts read them by name). */
-export const STEP_COLUMNS = [
-  'step',
-  'n',
-  'parse_rate',
-  'reward',
-  'brier',
-  'ece',
-  'ece_top_label',
-  'mce',
-  'accuracy',
-  'mean_length',
-] as const;
+export const STEP_COLUMNS = STEP_METRIC_COLUMNS;
 
 export type StepRow = { step: number } & StepMetrics;
 

@@ -36,6 +36,23 @@ export interface StepMetrics {
   brier_uncertainty: number;
 }
 
+/**
+ * The per-step columns of `brier analyze` and `GET /v1/runs/{id}/metrics`, in display order: an
+ * interface that scripts read by name. StepMetrics has these and more.
+ */
+export const STEP_METRIC_COLUMNS = [
+  'step',
+  'n',
+  'parse_rate',
+  'reward',
+  'brier',
+  'ece',
+  'ece_top_label',
+  'mce',
+  'accuracy',
+  'mean_length',
+] as const;
+
 /** Mean of a field, or null when any row lacks it. */
 function meanOf(rows: readonly ScoredRollout[], pick: (row: ScoredRollout) => number | null): number | null {
   let sum = 0;
