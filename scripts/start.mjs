@@ -27,6 +27,7 @@ import {
 } from './start/local-services.mjs';
 import { freePort, isLoopback, pingPostgres, pingRedis, portOf, shown } from './start/probes.mjs';
 import { npm, run, say, StartError, startChild, stopWithin } from './start/processes.mjs';
+import { seedExample } from './start/seed-example.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Local state (databases, logs); BRIER_DATA_DIR moves it, e.g. for a second checkout.
@@ -307,6 +308,8 @@ async function startApps(baseEnv) {
   }
   if (phase !== 'running') return;
   say(`Brier is up: ${apiUrl} (GET /health answers 200). Ctrl-C stops it.`);
+  // A fresh installation's first run: the seed's published run (only when there is no run yet).
+  await seedExample(apiUrl, { root: ROOT, say });
 }
 
 /** Stops the apps (signal, then SIGKILL past a deadline), then the services started here, then exits. */

@@ -1,10 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 
+import { AgentsModule } from './agents/agents.module.js';
 import { ApiConfigModule } from './config/api-config.module.js';
 import { ApiConfig } from './config/api.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { RunsModule } from './runs/runs.module.js';
+import { RolloutsModule } from './rollouts/rollouts.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { ImportsModule } from './imports/imports.module.js';
 
 @Module({})
 export class AppModule {
@@ -18,6 +23,11 @@ export class AppModule {
         QueueModule,
         HealthModule,
         // Feature modules: one line each.
+        RunsModule,
+        AgentsModule,
+        RolloutsModule,
+        MetricsModule,
+        ImportsModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze/analyze.command.js';
 import { CliError, processIo, type CliIo } from './cli-io.js';
+import { importCommand } from './import/import.command.js';
 import { scoreCommand } from './score/score.command.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
@@ -12,7 +13,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     })
     .exitOverride()
     .showHelpAfterError('(run `brier --help` for usage)');
-  for (const command of [analyzeCommand(io), scoreCommand(io)]) {
+  for (const command of [analyzeCommand(io), scoreCommand(io), importCommand(io)]) {
     program.addCommand(
       command
         .exitOverride()

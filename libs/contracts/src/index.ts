@@ -66,3 +66,52 @@ export {
   resolveRunRequest,
   type ResolvedRunRequest,
 } from './runs/presets/resolve-run-request.js';
+
+// The agent-facing API: DTOs (class-validator + OpenAPI), limits, conflict reasons, views.
+export {
+  AGENT_LIMITS,
+  AGENT_NAME_PATTERN,
+  AGENT_REPORTED_STATUSES,
+  AGENT_STATUSES,
+  CHECKPOINT_KINDS,
+  LOG_STREAMS,
+  RESUMABLE_CHECKPOINT_KIND,
+  RUN_EVENT_TYPE_PATTERN,
+  RUN_OUTCOMES,
+  relativePathProblem,
+  utf8Bytes,
+  type AgentReportedStatus,
+  type AgentStatusName,
+  type CheckpointKindName,
+  type LogStream,
+  type RunOutcome,
+} from './agents/agent-limits.js';
+export { AGENT_API } from './agents/agent-routes.js';
+export { GpuDto } from './agents/gpu.dto.js';
+export { RegisterAgentDto, type RegisterAgentResponse } from './agents/register-agent.dto.js';
+export {
+  AgentHeartbeatDto,
+  HeartbeatRunDto,
+  type AgentHeartbeatResponse,
+} from './agents/agent-heartbeat.dto.js';
+export { ClaimRunDto, type ClaimRunResponse, type ResumeCheckpoint } from './agents/claim-run.dto.js';
+export { OrchestratorStepDto, RunProgressDto, type RunProgressResponse } from './agents/run-progress.dto.js';
+export { ReportRunEventDto, type ReportRunEventResponse } from './agents/run-event.dto.js';
+export { AppendRunLogsDto, type AppendRunLogsResponse } from './agents/run-logs.dto.js';
+export { ReportCheckpointDto, type ReportCheckpointResponse } from './agents/run-checkpoint.dto.js';
+export { FinishRunDto, RunErrorDto, type FinishRunResponse } from './agents/finish-run.dto.js';
+export {
+  LEASE_CONFLICT_REASONS,
+  type LeaseConflictBody,
+  type LeaseConflictReason,
+} from './agents/lease-conflict.js';
+export type {
+  AgentGpuView,
+  AgentRunView,
+  AgentView,
+  RunLogLineView,
+  RunLogPage,
+} from './agents/agent-view.js';
+
+// Rollouts on the wire: ingestion (NDJSON), reads and exports, route paths.
+export * from './rollouts/rollout-wire.js';

@@ -36,3 +36,6 @@ export {
 } from './runs/run.repository.js';
 export { InvalidCursorError } from './runs/run-cursor.js';
 export { driverErrorCode } from './query-errors.js';
+export * from './runs/run-api.repositories.js';
+export * from './agents/agent-api.repositories.js';
+export * from './rollouts/rollout-api.repositories.js';

@@ -2,8 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createDataSource } from '../src/data-source.js';
+import { DATABASE_MIGRATIONS } from '../src/migrations/index.js';
 import { runMigrations } from '../src/run-migrations.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** Every migration's name, oldest first: what a fresh database gets. */
+const ALL_MIGRATIONS = DATABASE_MIGRATIONS.map((migration) => new migration().name);
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -24,7 +28,8 @@ async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
 describe('migrations', () => {
   it('apply to an empty database, then a second run is a no-op', async () => {
     const first = await runMigrations(db.url);
-    expect(first.applied).toEqual(['InitialSchema1795644208665']);
+    expect(first.applied).toEqual(ALL_MIGRATIONS);
+    expect(ALL_MIGRATIONS[0]).toBe('InitialSchema1795644208665');
     expect(first.views).toEqual([
       'current_step_aggregates',
       'current_rollouts',
@@ -106,7 +111,7 @@ describe('migrations', () => {
     try {
       const dataSource = await createDataSource(other.url).initialize();
       try {
-        await dataSource.undoLastMigration();
+        for (let i = 0; i < ALL_MIGRATIONS.length; i++) await dataSource.undoLastMigration();
         const left = await dataSource.query<{ relname: string }[]>(
           `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'p')`,
         );
@@ -114,7 +119,7 @@ describe('migrations', () => {
       } finally {
         await dataSource.destroy();
       }
-      expect((await runMigrations(other.url)).applied).toEqual(['InitialSchema1795644208665']);
+      expect((await runMigrations(other.url)).applied).toEqual(ALL_MIGRATIONS);
     } finally {
       await other.drop();
     }
@@ -124,7 +129,7 @@ describe('migrations', () => {
     const other = await createTestDatabase({ migrate: false });
     try {
       const reports = await Promise.all([runMigrations(other.url), runMigrations(other.url)]);
-      expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 1]);
+      expect(reports.map((r) => r.applied.length).sort()).toEqual([0, ALL_MIGRATIONS.length]);
     } finally {
       await other.drop();
     }

@@ -27,4 +27,46 @@ export class ApiConfig {
   /** Prefix of every BullMQ key; one per deployment (tests use their own). */
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be letters, digits, "_" or "-"' })
   BRIER_QUEUE_PREFIX: string = 'brier';
+
+  /** How often the reconciler re-enqueues queued runs whose job is missing (also once at boot). */
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 3600000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds from 100 to 3600000' })
+  RECONCILE_INTERVAL_MS: number = 15_000;
+
+  /** A queued run is left alone this long after its last change (its own enqueue may be in flight). */
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  RECONCILE_GRACE_MS: number = 5_000;
+
+  /** How long a request waits for Redis to take a job before answering 503 (the run stays queued). */
+  @IsInt({ message: 'must be a whole number of milliseconds from 50 to 10000' })
+  @Min(50, { message: 'must be a whole number of milliseconds from 50 to 10000' })
+  @Max(10_000, { message: 'must be a whole number of milliseconds from 50 to 10000' })
+  ENQUEUE_TIMEOUT_MS: number = 1_000;
+
+  /** How often agents heartbeat (told at registration); a run silent for 3 times this is lost. */
+  @IsInt({ message: 'must be a whole number of milliseconds from 50 to 600000' })
+  @Min(50, { message: 'must be a whole number of milliseconds from 50 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 50 to 600000' })
+  AGENT_HEARTBEAT_INTERVAL_MS: number = 10_000;
+
+  /** How often the reaper looks for silent runs and agents (one pass at a time); 0 turns it off. */
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  REAPER_INTERVAL_MS: number = 10_000;
+
+  /** A run lost this many times is failed instead of re-queued (a run that kills its host). */
+  @IsInt({ message: 'must be a whole number from 1 to 100' })
+  @Min(1, { message: 'must be a whole number from 1 to 100' })
+  @Max(100, { message: 'must be a whole number from 1 to 100' })
+  RUN_MAX_LOST_ATTEMPTS: number = 5;
+
+  /** Comment lines on live log streams (SSE) this often, so proxies keep idle streams open. */
+  @IsInt({ message: 'must be a whole number of milliseconds from 50 to 300000' })
+  @Min(50, { message: 'must be a whole number of milliseconds from 50 to 300000' })
+  @Max(300_000, { message: 'must be a whole number of milliseconds from 50 to 300000' })
+  LOG_STREAM_KEEPALIVE_MS: number = 15_000;
 }

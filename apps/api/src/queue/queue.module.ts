@@ -4,6 +4,12 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import { Queue } from 'bullmq';
 
 import { ApiConfig } from '../config/api.config.js';
+import { withDeadline } from '../health/deadline.js';
+import { EvictionPolicyCheck } from './eviction-policy.check.js';
+import { QueueAdminController } from './queue-admin.controller.js';
+import { QueueRedis } from './queue-redis.js';
+import { RunEnqueuer } from './run-enqueuer.js';
+import { RunReconciler } from './run-reconciler.js';
 
 const RUNS_QUEUE = getQueueToken(QUEUES.runs);
 
@@ -30,18 +36,43 @@ function createRunsQueue(config: ApiConfig): Queue {
   return queue;
 }
 
+/**
+ * Closes the queue's connection on shutdown. A graceful close sends QUIT, which fails while Redis
+ * is down (no offline queue) and would leave the client reconnecting forever: then the connection
+ * is cut (ioredis stops reconnecting at once, though it may never confirm, hence the deadline).
+ */
 @Injectable()
 class QueueCloser implements OnApplicationShutdown {
+  private readonly logger = new Logger('RunsQueue');
+
   constructor(@Inject(RUNS_QUEUE) private readonly queue: Queue) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    try {
+      await withDeadline(this.queue.close(), 2_000, 'closing the runs queue');
+    } catch (error) {
+      this.logger.warn(`runs queue not closed cleanly (${(error as Error).message}): disconnecting`);
+      await withDeadline(this.queue.disconnect(), 500, 'disconnecting the runs queue').catch(() => undefined);
+    }
   }
 }
 
+/**
+ * Also: RunEnqueuer (every operation on a run's job, bounded, for the runs API and the reaper),
+ * the reconciler of queued runs without a job, the boot check of Redis's eviction policy, and
+ * GET /v1/admin/queue.
+ */
 @Global()
 @Module({
-  providers: [{ provide: RUNS_QUEUE, inject: [ApiConfig], useFactory: createRunsQueue }, QueueCloser],
-  exports: [RUNS_QUEUE],
+  controllers: [QueueAdminController],
+  providers: [
+    { provide: RUNS_QUEUE, inject: [ApiConfig], useFactory: createRunsQueue },
+    QueueCloser,
+    QueueRedis,
+    EvictionPolicyCheck,
+    RunEnqueuer,
+    RunReconciler,
+  ],
+  exports: [RUNS_QUEUE, RunEnqueuer],
 })
 export class QueueModule {}

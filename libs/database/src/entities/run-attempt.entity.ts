@@ -28,6 +28,10 @@ export class RunAttemptEntity {
   @Column({ name: 'resume_step', type: 'integer', nullable: true })
   resumeStep!: number | null;
 
+  /** The GPUs (nvidia-smi indices on its agent) this attempt reserved. */
+  @Column({ name: 'gpu_indices', type: 'integer', array: true, default: () => "'{}'" })
+  gpuIndices!: number[];
+
   @Column({ name: 'started_at', type: 'timestamptz', default: () => 'now()' })
   startedAt!: Date;
 

@@ -242,10 +242,14 @@ export const RELIABILITY_BY_RUN = `WITH cur AS (
 
 /**
  * The same per-step metrics straight from raw rollouts, computed independently of the aggregates
- * (GROUP BY bin instead of per-bin arrays): to verify them and to audit a rebuild. $1 = run id.
+ * (GROUP BY bin instead of per-bin arrays): to verify them and to audit a rebuild. $1 = run id;
+ * with `atStep`, $2 = the one step to compute (GET /v1/runs/{id}/steps/{step}/metrics?source=rollouts).
  */
-export const STEP_METRICS_FROM_ROLLOUTS = `WITH latest AS (
-    SELECT step, max(attempt) AS attempt FROM rollouts WHERE run_id = $1 GROUP BY step
+export function stepMetricsFromRolloutsSql(atStep: boolean): string {
+  const latestStep = atStep ? ' AND step = $2' : '';
+  const curStep = atStep ? ' AND r.step = $2' : '';
+  return `WITH latest AS (
+    SELECT step, max(attempt) AS attempt FROM rollouts WHERE run_id = $1${latestStep} GROUP BY step
   ),
   cur AS (
     SELECT r.run_id, r.step, r.attempt, r.p_yes, r.label::float8 AS label, r.parseable, r.reward_trainer,
@@ -254,7 +258,7 @@ export const STEP_METRICS_FROM_ROLLOUTS = `WITH latest AS (
       ((r.p_yes > 0.5) = (r.label = 1))::int::float8 AS correct
     FROM rollouts r
     JOIN latest l ON l.step = r.step AND l.attempt = r.attempt
-    WHERE r.run_id = $1
+    WHERE r.run_id = $1${curStep}
   ),
   per_step AS (
     SELECT run_id, step, attempt, count(*)::int AS n,
@@ -296,3 +300,108 @@ export const STEP_METRICS_FROM_ROLLOUTS = `WITH latest AS (
     LIMIT 1
   ) o ON true
   ORDER BY s.step`;
+}
+
+/** Every step of a run from raw rollouts. $1 = run id. */
+export const STEP_METRICS_FROM_ROLLOUTS = stepMetricsFromRolloutsSql(false);
+
+// ---------------------------------------------------------------------------------------------
+// Queries of the API's metric reads beyond a run's whole table (apps/api/src/metrics): one step,
+// runs compared step by step, per-question ensembles.
+
+/** One step of a run from the aggregates. $1 = run id, $2 = step. */
+export const STEP_METRICS_AT_STEP = `SELECT * FROM (${STEP_METRICS_VIEW}) m WHERE m.run_id = $1 AND m.step = $2`;
+
+/** One step of a run from raw rollouts. $1 = run id, $2 = step. */
+export const STEP_METRICS_FROM_ROLLOUTS_AT_STEP = stepMetricsFromRolloutsSql(true);
+
+/** The step_metrics columns a comparison can be made on (GET /v1/compare?metric=…). */
+export const COMPARABLE_STEP_METRICS = [
+  'n',
+  'parse_rate',
+  'reward',
+  'reward_brier',
+  'brier',
+  'ece',
+  'ece_top_label',
+  'mce',
+  'accuracy',
+  'mean_length',
+  'penalized_share',
+  'orchestrator_reward',
+  'orchestrator_seq_len',
+] as const;
+export type ComparableStepMetric = (typeof COMPARABLE_STEP_METRICS)[number];
+
+/**
+ * One metric of several runs, step by step, from the aggregates. $1 = run ids (uuid[]). The metric
+ * is one of COMPARABLE_STEP_METRICS (a column name: never a user string).
+ */
+export function compareStepMetricSql(metric: ComparableStepMetric): string {
+  if (!(COMPARABLE_STEP_METRICS as readonly string[]).includes(metric)) {
+    throw new RangeError(`not a comparable step metric: ${String(metric)}`);
+  }
+  return `SELECT m.run_id, m.step, m.${metric}::float8 AS value
+  FROM (${STEP_METRICS_VIEW}) m
+  WHERE m.run_id = ANY($1::uuid[])
+  ORDER BY m.step, m.run_id`;
+}
+
+/**
+ * Per-question ensembles over a range of steps: a question is its example id (or, without one,
+ * its prompt), and its ensemble forecast is the mean P(YES) over its rollouts of the current
+ * attempt of each step in [$2, $3]. $1 = run id. Rows without example id or prompt are left out
+ * (counted as `unidentified` by ENSEMBLE_SUMMARY).
+ */
+const ENSEMBLE_QUESTIONS_CTE = `latest AS (
+    SELECT step, max(attempt) AS attempt
+    FROM step_aggregates
+    WHERE run_id = $1 AND step BETWEEN $2 AND $3
+    GROUP BY step
+  ),
+  cur AS (
+    SELECT coalesce(r.example_id, 'prompt:' || r.prompt_id::text) AS question, r.p_yes, r.label
+    FROM rollouts r
+    JOIN latest l ON l.step = r.step AND l.attempt = r.attempt
+    WHERE r.run_id = $1 AND r.step BETWEEN $2 AND $3
+  ),
+  questions AS (
+    SELECT question, count(*)::int AS n, avg(p_yes) AS mean_p, max(label)::int AS label,
+      (min(label) <> max(label)) AS mixed_labels
+    FROM cur
+    WHERE question IS NOT NULL
+    GROUP BY question
+  )`;
+
+/**
+ * The ensembles themselves, by question (keyset pagination: $4 = after this question, '' for the
+ * first page; $5 = page size). Brier of the ensemble forecast, and its positive-class bin.
+ */
+export const ENSEMBLE_QUESTIONS = `WITH ${ENSEMBLE_QUESTIONS_CTE}
+  SELECT question, n, mean_p, label, mixed_labels, (mean_p - label) ^ 2 AS brier, brier_bin(mean_p) AS bin
+  FROM questions
+  WHERE question COLLATE "C" > $4::text COLLATE "C"
+  ORDER BY question COLLATE "C"
+  LIMIT $5`;
+
+/**
+ * The ensemble's calibration over all its questions: Brier = mean (mean_p − label)², ECE = the
+ * seed's positive-class ECE (10 bins by brier_bin) of the ensemble forecasts, accuracy with the
+ * seed's rule (p = 0.5 counts as NO). $1–$3 as ENSEMBLE_QUESTIONS.
+ */
+export const ENSEMBLE_SUMMARY = `WITH ${ENSEMBLE_QUESTIONS_CTE},
+  bins AS (
+    SELECT brier_bin(mean_p) AS bin, count(*) AS c, avg(label::float8) AS observed, avg(mean_p) AS mean_p
+    FROM questions
+    GROUP BY 1
+  )
+  SELECT
+    (SELECT count(*) FROM questions)::int AS questions,
+    (SELECT coalesce(sum(n), 0) FROM questions)::int AS rollouts,
+    (SELECT count(*) FROM cur WHERE question IS NULL)::int AS unidentified,
+    (SELECT count(*) FROM questions WHERE mixed_labels)::int AS mixed_label_questions,
+    (SELECT count(*) FROM latest)::int AS steps,
+    (SELECT avg((mean_p - label) ^ 2) FROM questions) AS brier,
+    (SELECT sum((c::float8 / (SELECT count(*) FROM questions)) * abs(observed - mean_p)) FROM bins) AS ece,
+    (SELECT max(abs(observed - mean_p)) FROM bins) AS mce,
+    (SELECT avg(((mean_p > 0.5) = (label = 1))::int::float8) FROM questions) AS accuracy`;

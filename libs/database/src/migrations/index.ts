@@ -1,4 +1,5 @@
 import { InitialSchema1795644208665 } from './1795644208665-initial-schema.js';
+import { AgentLeases1795648089518 } from './1795648089518-agent-leases.js';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has run. */
-export const DATABASE_MIGRATIONS = [InitialSchema1795644208665];
+export const DATABASE_MIGRATIONS = [InitialSchema1795644208665, AgentLeases1795648089518];

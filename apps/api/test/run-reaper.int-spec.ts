@@ -1,0 +1,159 @@
+import { AGENT_API, QUEUES, runJobId, type AgentView, type ClaimRunResponse } from '@brier/contracts';
+import { RunRepository } from '@brier/database';
+import { Queue, Worker, type Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { RunEnqueuer } from '../src/queue/run-enqueuer.js';
+import {
+  claimed,
+  createRun,
+  get,
+  post,
+  registerAgent,
+  waitFor,
+  type TestAgent,
+} from './support/agent-api.js';
+import { startTestApi, TEST_REDIS_URL, type TestApi } from './support/test-api.js';
+
+// Heartbeats every 200 ms, so a run silent for 600 ms is lost; the reaper looks every 100 ms.
+const HEARTBEAT_MS = 200;
+const LEASE_TIMEOUT_MS = 3 * HEARTBEAT_MS;
+
+let api: TestApi;
+let db: DataSource;
+let queue: Queue;
+
+beforeAll(async () => {
+  api = await startTestApi({
+    AGENT_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+    REAPER_INTERVAL_MS: '100',
+    RECONCILE_INTERVAL_MS: '100',
+    RECONCILE_GRACE_MS: '0',
+  });
+  db = api.app.get(DataSource);
+  queue = new Queue(QUEUES.runs, { prefix: api.queuePrefix, connection: { url: TEST_REDIS_URL } });
+});
+afterAll(async () => {
+  await queue?.close();
+  await api?.close();
+});
+
+/** A gpu-agent's BullMQ side: takes run jobs and claims them, as the agent's processor will. */
+function startWorker(
+  agent: TestAgent,
+  claimedRuns: ClaimRunResponse[],
+  options: { hang?: boolean } = {},
+): Worker {
+  const worker = new Worker(
+    QUEUES.runs,
+    async (job: Job<{ runId: string }>) => {
+      const claim = await claimed(agent.claim(job.data.runId, [0]));
+      claimedRuns.push(claim);
+      if (options.hang) await new Promise(() => {}); // runs until the process dies
+    },
+    {
+      prefix: api.queuePrefix,
+      connection: { url: TEST_REDIS_URL },
+      lockDuration: 200,
+      stalledInterval: 200,
+      maxStalledCount: 1,
+    },
+  );
+  worker.on('error', () => undefined);
+  return worker;
+}
+
+async function runStatus(runId: string): Promise<string> {
+  const [row] = await db.query<{ status: string }[]>(`SELECT status FROM runs WHERE id = $1`, [runId]);
+  return row!.status;
+}
+
+describe('the reaper (real timers, small intervals)', () => {
+  it('marks a silent run lost, re-queues it with its job back in the queue, and the next claim resumes', async () => {
+    const crashing = await registerAgent(api, 'crashing-agent');
+    expect(crashing.leaseTimeoutMs).toBe(LEASE_TIMEOUT_MS);
+    const runId = await createRun(api);
+    const run = (await api.app.get(RunRepository).findById(runId))!;
+    await api.app.get(RunEnqueuer).enqueue(run);
+
+    // The agent takes the job, claims the run, checkpoints, then dies: no more heartbeats, and its
+    // BullMQ lock is no longer renewed.
+    const firstClaims: ClaimRunResponse[] = [];
+    const dying = startWorker(crashing, firstClaims, { hang: true });
+    const first = await waitFor(() => firstClaims[0], { what: 'the first claim' });
+    const report = (step: number, complete: boolean) =>
+      post(api, AGENT_API.checkpoints(runId), {
+        leaseToken: first.leaseToken,
+        step,
+        kind: 'trainer',
+        path: `outputs/checkpoints/step_${step}/trainer`,
+        complete,
+      });
+    expect((await report(10, true)).status).toBe(200);
+    expect((await report(20, false)).status).toBe(200);
+    await dying.close(true);
+
+    // lost, then queued again with a waiting job under the same id
+    await waitFor(async () => ((await runStatus(runId)) === 'queued' ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the run to be re-queued',
+    });
+    const transitions = await db.query<unknown[]>(
+      `SELECT from_status, to_status, actor FROM run_events WHERE run_id = $1 AND type = 'status' ORDER BY id`,
+      [runId],
+    );
+    expect(transitions).toEqual([
+      { from_status: 'queued', to_status: 'running', actor: 'agent:crashing-agent' },
+      { from_status: 'running', to_status: 'lost', actor: 'reaper' },
+      { from_status: 'lost', to_status: 'queued', actor: 'reaper' },
+    ]);
+    const job = await waitFor(
+      async () => {
+        const state = await queue.getJobState(runJobId(runId));
+        return state === 'waiting' ? queue.getJob(runJobId(runId)) : undefined;
+      },
+      { what: 'a waiting job' },
+    );
+    expect(job?.data).toMatchObject({ runId, resources: { gpuCount: 1 } });
+    expect(await db.query(`SELECT status FROM run_attempts WHERE run_id = $1`, [runId])).toEqual([
+      { status: 'lost' },
+    ]);
+
+    // The silent agent is offline too.
+    const view = await waitFor(
+      async () => {
+        const answer = await get<AgentView>(api, `/v1/agents/${crashing.agentId}`);
+        return answer.body.status === 'offline' ? answer.body : undefined;
+      },
+      { what: 'the agent to go offline' },
+    );
+    expect(view.runs).toEqual([]);
+
+    // Another agent takes the re-added job and resumes from the last complete checkpoint.
+    const rescuer = await registerAgent(api, 'rescuer-agent');
+    const secondClaims: ClaimRunResponse[] = [];
+    const worker = startWorker(rescuer, secondClaims);
+    try {
+      const second = await waitFor(() => secondClaims[0], { what: 'the second claim' });
+      expect(second).toMatchObject({ runId, attempt: 2, resumeStep: 10 });
+      expect(await runStatus(runId)).toBe('running');
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('leaves alone a run whose agent keeps heartbeating', async () => {
+    const steady = await registerAgent(api, 'steady-agent');
+    const runId = await createRun(api);
+    const { leaseToken } = await claimed(steady.claim(runId));
+    const until = Date.now() + 4 * LEASE_TIMEOUT_MS;
+    while (Date.now() < until) {
+      const beat = await steady.heartbeat([{ runId, leaseToken }]);
+      expect(beat.body).toMatchObject({ revoked: [] });
+      await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS / 2));
+    }
+    expect(await runStatus(runId)).toBe('running');
+    expect((await get<AgentView>(api, `/v1/agents/${steady.agentId}`)).body.status).toBe('online');
+  });
+});

@@ -1,0 +1,86 @@
+import type { TrainSpecDto } from '@brier/contracts';
+import type { OrchestratorLogFormat } from '@brier/results';
+
+import type { PrimeRlPin } from './prime-rl-pins.js';
+
+/** One attempt of a training run, as the agent is about to launch it. */
+export interface PrimeRlRun {
+  /** The validated spec (defaults filled in). */
+  spec: TrainSpecDto;
+  /**
+   * The run's directory (absolute), the same for all its attempts: the config and prime-rl's
+   * output_dir go under it, and a resumed attempt needs the checkpoints the earlier ones left there.
+   */
+  runDir: string;
+  /** Physical GPU indices (nvidia-smi order) the agent reserved for this run. */
+  gpuIds: readonly number[];
+  /**
+   * The calibrated-qa rollout log this attempt writes (absolute). One file per attempt: the env
+   * numbers records from the file's start, so an attempt appending to an earlier one's file would
+   * misattribute steps.
+   */
+  envLogPath: string;
+  /** Rollouts per step for the env's step attribution; must equal spec.batchSize. Default spec.batchSize. */
+  batchSize?: number;
+  /**
+   * The first step this attempt runs: 0, or N to resume from checkpoint step_N (N steps done);
+   * then `args` end with resumeArgs(N) and the env numbers its records from step N.
+   */
+  startStep: number;
+  /** A local BoolQ jsonl instead of the Hugging Face hub (env arg dataset_path). */
+  datasetPath?: string;
+  /** W&B (always offline; nothing leaves the host). Project default "brier". */
+  wandb?: { project?: string; name?: string };
+}
+
+/** Where a launched run leaves the files the agent watches. */
+export interface PrimeRlLayout {
+  /** prime-rl's output_dir. */
+  outputDir: string;
+  /** The orchestrator's console: the per-step lines the agent turns into progress. */
+  orchestratorLog: string;
+  trainerLog: string;
+  inferenceLog: string;
+  /** The launcher's own log file (its console goes to the agent's pipe). */
+  launcherLog: string;
+  /** `step_N/` directories of trainer checkpoints (what a resume restarts from). */
+  checkpointsDir: string;
+  /** `step_N/` directories of Hugging Face weights (servable by vLLM); null when the version has none. */
+  weightsDir: string | null;
+}
+
+/** Everything needed to start prime-rl for a run: write `toml` to `configPath`, run `uv args…`. */
+export interface PrimeRlLaunch {
+  /** The config file's text. Values are serialised by a TOML library, never spliced into text. */
+  toml: string;
+  /** Where `args` expect the config file. */
+  configPath: string;
+  /** Arguments to `uv`, run in the prime-rl checkout (`uv run --no-sync rl @ <config> …`). */
+  args: string[];
+  /** Added to the host's environment (secrets such as HF_TOKEN are the caller's to add). */
+  env: Record<string, string>;
+  layout: PrimeRlLayout;
+}
+
+/**
+ * One prime-rl config-schema generation. prime-rl renames keys between releases without aliases
+ * (shared/docs/prime-rl.md §0), so each pinned version gets its own adapter; a run names the
+ * version it was written for and the agent refuses versions it has no adapter for.
+ */
+export interface PrimeRlAdapter {
+  readonly version: string;
+  readonly pin: PrimeRlPin;
+  /** Which per-step log line generation the orchestrator prints (for OrchestratorLogParser). */
+  readonly logFormat: OrchestratorLogFormat;
+  buildConfig(run: PrimeRlRun): PrimeRlLaunch;
+  /** Extra `uv` arguments that resume from the checkpoint of `step` (N steps done). */
+  resumeArgs(step: number): string[];
+}
+
+/** A run that cannot be turned into a prime-rl config (bad paths, GPUs, sizes). Not retryable. */
+export class PrimeRlConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrimeRlConfigError';
+  }
+}

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { freeGpus } from '../src/gpus/free-gpus.js';
+import { NvidiaSmi, NvidiaSmiError } from '../src/gpus/nvidia-smi.repository.js';
+
+// The agent's NvidiaSmi repository against the fake nvidia-smi (test/fixtures/bin), as processes.
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const binDir = join(fixtures, 'bin');
+const fakeSmi = join(binDir, 'nvidia-smi');
+const state = (name: string) => join(fixtures, 'gpus', name);
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'brier-smi-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** nvidia-smi found on PATH, the way the agent runs it. */
+function smiOnPath(stateFile: string, options: { timeoutMs?: number } = {}): NvidiaSmi {
+  return new NvidiaSmi({
+    ...options,
+    env: { PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`, FAKE_NVIDIA_SMI_STATE: stateFile },
+  });
+}
+
+describe('NvidiaSmi against the fake nvidia-smi', () => {
+  it('inventories two H100s with driver and CUDA version', async () => {
+    const inventory = await smiOnPath(state('h100x2.json')).inventory();
+    expect(inventory).toEqual([
+      {
+        index: 0,
+        uuid: 'GPU-5c1c8d6e-0a7b-4f7e-9d8a-1b2c3d4e5f60',
+        name: 'NVIDIA H100 80GB HBM3',
+        memoryTotalMiB: 81559,
+        memoryUsedMiB: 1,
+        driverVersion: '550.54.15',
+        cudaVersion: '12.4',
+        processes: [],
+      },
+      {
+        index: 1,
+        uuid: 'GPU-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+        name: 'NVIDIA H100 80GB HBM3',
+        memoryTotalMiB: 81559,
+        memoryUsedMiB: 1,
+        driverVersion: '550.54.15',
+        cudaVersion: '12.4',
+        processes: [],
+      },
+    ]);
+  });
+
+  it('sees foreign processes and [N/A] values, so only idle GPUs are free', async () => {
+    const inventory = await smiOnPath(state('a100x4-shared.json')).inventory();
+    expect(inventory.map((g) => [g.name, g.memoryUsedMiB, g.processes.map((p) => p.pid)])).toEqual([
+      ['NVIDIA A100-SXM4-80GB', 40123, [424242]],
+      ['NVIDIA A100 80GB PCIe', 4, []],
+      ['NVIDIA A100-SXM4-80GB', null, [424243]],
+      ['NVIDIA A100-SXM4-80GB', 0, []],
+    ]);
+    expect(inventory[2]?.processes[0]?.usedMemoryMiB).toBeNull();
+    expect(freeGpus(inventory, [3], []).map((g) => g.index)).toEqual([1]);
+  });
+
+  it('lists a live process on a GPU, and stops listing it once it exits', async () => {
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    cleanups.push(() => sleeper.kill('SIGKILL'));
+    const file = join(tempDir(), 'state.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        driverVersion: '550.54.15',
+        cudaVersion: '12.4',
+        gpus: [
+          {
+            index: 0,
+            uuid: 'GPU-a',
+            name: 'NVIDIA H100 80GB HBM3',
+            memoryTotalMiB: 81559,
+            memoryUsedMiB: 900,
+          },
+        ],
+        processes: [{ pid: sleeper.pid, gpuUuid: 'GPU-a', usedMemoryMiB: 880 }],
+      }),
+    );
+    const smi = smiOnPath(file);
+    expect(await smi.computeApps()).toEqual([{ pid: sleeper.pid, gpuUuid: 'GPU-a', usedMemoryMiB: 880 }]);
+    const exited = new Promise((resolve) => sleeper.once('exit', resolve));
+    sleeper.kill('SIGKILL');
+    await exited;
+    expect(await smi.computeApps()).toEqual([]);
+  });
+
+  it('is zero GPUs, not an error, when nvidia-smi is not on PATH', async () => {
+    const smi = new NvidiaSmi({ env: { PATH: tempDir() } });
+    await expect(smi.inventory()).resolves.toEqual([]);
+    await expect(smi.computeApps()).resolves.toEqual([]);
+  });
+
+  it('fails clearly when a configured nvidia-smi path does not exist', async () => {
+    const missing = join(tempDir(), 'nvidia-smi');
+    await expect(new NvidiaSmi({ binary: missing }).inventory()).rejects.toThrow(
+      new RegExp(`^${missing} --query-gpu=.* failed \\(ENOENT\\)`),
+    );
+  });
+
+  it('is zero GPUs when the driver finds no device (exit 6)', async () => {
+    await expect(smiOnPath(state('no-gpus.json')).inventory()).resolves.toEqual([]);
+  });
+
+  it('fails clearly when the driver does not answer', async () => {
+    const error = await smiOnPath(state('driver-failure.json'))
+      .inventory()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NvidiaSmiError);
+    expect((error as Error).message).toMatch(
+      /^nvidia-smi --query-gpu=index,.* failed \(exit code 9\): NVIDIA-SMI has failed because it couldn't communicate/,
+    );
+  });
+
+  it('fails clearly when nvidia-smi hangs past the timeout', async () => {
+    const file = join(tempDir(), 'hang.json');
+    writeFileSync(file, JSON.stringify({ hangSeconds: 20, gpus: [] }));
+    await expect(smiOnPath(file, { timeoutMs: 300 }).inventory()).rejects.toThrow(
+      /did not answer within 300 ms/,
+    );
+  });
+
+  it('fails clearly when the program is not executable', async () => {
+    const dir = tempDir();
+    const notExecutable = join(dir, 'nvidia-smi');
+    writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    await expect(new NvidiaSmi({ binary: notExecutable }).inventory()).rejects.toThrow(NvidiaSmiError);
+  });
+});
+
+describe('the fake nvidia-smi itself', () => {
+  const run = (args: string[]) =>
+    execa(fakeSmi, args, { reject: false, env: { FAKE_NVIDIA_SMI_STATE: state('h100x2.json') } });
+
+  it('refuses an unknown flag as the real tool does (exit 2)', async () => {
+    const result = await run(['--bogus']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe(
+      "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.",
+    );
+  });
+
+  it('refuses a query without --format and an unknown field (exit 2)', async () => {
+    expect((await run(['--query-gpu=index'])).exitCode).toBe(2);
+    const bad = await run(['--query-gpu=index,bogus', '--format=csv']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stdout).toBe('Field "bogus" is not a valid field to query.');
+  });
+
+  it('prints a header and units unless asked not to', async () => {
+    const result = await run(['--query-gpu=index,memory.total', '--format=csv']);
+    expect(result.stdout.split('\n')).toEqual(['index, memory.total [MiB]', '0, 81559 MiB', '1, 81559 MiB']);
+  });
+
+  it('lists GPUs with -L', async () => {
+    expect((await run(['-L'])).stdout).toBe(
+      [
+        'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5c1c8d6e-0a7b-4f7e-9d8a-1b2c3d4e5f60)',
+        'GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d)',
+      ].join('\n'),
+    );
+  });
+});

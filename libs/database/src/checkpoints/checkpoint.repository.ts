@@ -1,0 +1,62 @@
+import { RESUMABLE_CHECKPOINT_KIND, type CheckpointKindName, type ResumeCheckpoint } from '@brier/contracts';
+import type { DataSource } from 'typeorm';
+
+import { leaseRefusal, lockLease, type Fenced, type Queryable } from '../agents/fence.js';
+import { isUuid } from '../uuid.js';
+
+export interface CheckpointReport {
+  step: number;
+  kind: CheckpointKindName;
+  /** Relative to the run's work directory on the agent host (validated by the DTO). */
+  path: string;
+  complete: boolean;
+}
+
+/**
+ * The last complete checkpoint a new attempt can resume from (prime-rl's `ckpt.resume_step`
+ * restores the trainer state), or null to start fresh. Call it while holding the run's row lock
+ * (a claim does), so no checkpoint report slips in between.
+ */
+export async function findResumeCheckpoint(q: Queryable, runId: string): Promise<ResumeCheckpoint | null> {
+  const [row] = await q.query<{ step: number; attempt: number; agent_id: string | null; path: string }[]>(
+    `SELECT c.step, c.attempt, c.path, t.agent_id
+     FROM checkpoints c LEFT JOIN run_attempts t ON t.run_id = c.run_id AND t.number = c.attempt
+     WHERE c.run_id = $1 AND c.kind = $2 AND c.complete
+     ORDER BY c.step DESC LIMIT 1`,
+    [runId, RESUMABLE_CHECKPOINT_KIND],
+  );
+  return row ? { step: row.step, attempt: row.attempt, agentId: row.agent_id, path: row.path } : null;
+}
+
+/** Checkpoints the running agent reports, fenced by its lease. */
+export class CheckpointRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Upsert the checkpoint (run, step, kind) for the lease's attempt: the latest report wins, so
+   * `complete: true` follows an earlier incomplete report, and a step regenerated after a resume
+   * replaces the older attempt's checkpoint (incomplete again until it is written).
+   */
+  async report(
+    runId: string,
+    leaseToken: string,
+    report: CheckpointReport,
+  ): Promise<Fenced<{ checkpointId: string }>> {
+    if (!isUuid(runId)) return { ok: false, reason: 'unknown-run' };
+    return this.dataSource.transaction(async (manager) => {
+      const lease = await lockLease(manager, runId, leaseToken);
+      if (!lease) return leaseRefusal(manager, runId);
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO checkpoints AS c (run_id, attempt, step, kind, path, complete)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (run_id, step, kind) DO UPDATE SET
+           attempt = EXCLUDED.attempt, path = EXCLUDED.path, complete = EXCLUDED.complete,
+           created_at = CASE WHEN c.attempt = EXCLUDED.attempt THEN c.created_at ELSE now() END
+         RETURNING id`,
+        [runId, lease.attempt, report.step, report.kind, report.path, report.complete],
+      );
+      if (!row) throw new Error(`checkpoint of run ${runId} returned no row`);
+      return { ok: true, value: { checkpointId: row.id } };
+    });
+  }
+}

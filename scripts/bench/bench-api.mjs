@@ -1,0 +1,110 @@
+// A throwaway Brier API for benchmarks: a fresh database on the local Postgres (migrated with
+// libs/database/dist/migrate.js), the built API (apps/api/dist/main.js) on a free port with a
+// Redis key prefix of its own, and a stop() that removes all of it. Needs `npm run build`.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+const root = new URL('../../', import.meta.url).pathname;
+export const ADMIN_URL =
+  process.env.BRIER_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BRIER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Create and migrate a database named brier_bench_<hex>; returns its URL and a drop(). */
+export async function createBenchDatabase() {
+  const name = `brier_bench_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  execFileSync(process.execPath, [`${root}libs/database/dist/migrate.js`], {
+    env: { ...process.env, DATABASE_URL: url.toString() },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { name, url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Start the built API on `databaseUrl`; resolves once GET /health answers 200. */
+export async function startBenchApi(databaseUrl, env = {}) {
+  const port = await freePort();
+  const prefix = `bench-${randomBytes(6).toString('hex')}`;
+  const child = spawn(process.execPath, [`${root}apps/api/dist/main.js`], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      NO_COLOR: '1',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      BRIER_QUEUE_PREFIX: prefix,
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error(`the API did not become healthy: ${stderr}`);
+    await sleep(100);
+  }
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function median(values) {
+  return percentile(values, 50);
+}
