@@ -69,7 +69,13 @@ async function main() {
   const databaseUrl = urlFromEnv('DATABASE_URL', DEFAULT_DATABASE_URL, ['postgres:', 'postgresql:']);
   const redisUrl = urlFromEnv('REDIS_URL', DEFAULT_REDIS_URL, ['redis:', 'rediss:']);
   const serviceEnv = await ensureServices(databaseUrl, redisUrl);
-  const env = { ...process.env, ...serviceEnv };
+  // Every child (migrations, API, agent) gets the URLs this script settled on.
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: redisUrl.toString(),
+    ...serviceEnv,
+  };
 
   // (d) database
   await ensureDatabase(new URL(env.DATABASE_URL ?? databaseUrl.toString()));
