@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 
-import { binEdges, SEED_BIN_COUNT } from '@brier/calibration';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 import { isUuid } from '../uuid.js';
-import type { ReliabilityGroup, RunStepMetrics } from './metrics.repository.js';
+import {
+  groupReliabilityRows,
+  type ReliabilityGroup,
+  type ReliabilityRow,
+  type RunStepMetrics,
+} from './metrics.repository.js';
 import {
   compareStepMetricSql,
   ENSEMBLE_QUESTIONS,
@@ -82,42 +86,8 @@ export class MetricsQueryRepository {
     if (!Number.isInteger(groupSize) || groupSize < 1)
       throw new RangeError('groupSize must be a positive integer');
     if (!isUuid(runId)) return [];
-    const rows = await this.prepared<{
-      group: number;
-      steps: number;
-      n: number;
-      bin: number;
-      count: number;
-      mean_p: number | null;
-      observed: number | null;
-    }>(RELIABILITY_BY_RUN, [runId, groupSize]);
-    const edges = binEdges(SEED_BIN_COUNT);
-    const groups = new Map<number, ReliabilityGroup>();
-    for (const row of rows) {
-      let group = groups.get(row.group);
-      if (!group) {
-        group = {
-          group: row.group,
-          first_step: row.group * groupSize,
-          last_step: row.group * groupSize + groupSize - 1,
-          steps: row.steps,
-          n: row.n,
-          bins: [],
-        };
-        groups.set(row.group, group);
-      }
-      const { lo, hi, center } = edges[row.bin]!;
-      group.bins.push({
-        index: row.bin,
-        lo,
-        hi,
-        center,
-        count: row.count,
-        mean_p: row.mean_p,
-        observed: row.observed,
-      });
-    }
-    return [...groups.values()];
+    const rows = await this.prepared<ReliabilityRow>(RELIABILITY_BY_RUN, [runId, groupSize]);
+    return groupReliabilityRows(rows, groupSize);
   }
 
   private async prepared<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {

@@ -67,6 +67,48 @@ function toStepMetrics({ run_id: _runId, ...row }: MetricsRow): RunStepMetrics {
   return row;
 }
 
+/** A row of RELIABILITY_BY_RUN: one bin of one group of steps. */
+export interface ReliabilityRow {
+  group: number;
+  steps: number;
+  n: number;
+  bin: number;
+  count: number;
+  mean_p: number | null;
+  observed: number | null;
+}
+
+/** Fold RELIABILITY_BY_RUN rows into groups with exact bin edges (shared by both metrics repositories). */
+export function groupReliabilityRows(rows: readonly ReliabilityRow[], groupSize: number): ReliabilityGroup[] {
+  const edges = binEdges(SEED_BIN_COUNT);
+  const groups = new Map<number, ReliabilityGroup>();
+  for (const row of rows) {
+    let group = groups.get(row.group);
+    if (!group) {
+      group = {
+        group: row.group,
+        first_step: row.group * groupSize,
+        last_step: row.group * groupSize + groupSize - 1,
+        steps: row.steps,
+        n: row.n,
+        bins: [],
+      };
+      groups.set(row.group, group);
+    }
+    const { lo, hi, center } = edges[row.bin]!;
+    group.bins.push({
+      index: row.bin,
+      lo,
+      hi,
+      center,
+      count: row.count,
+      mean_p: row.mean_p,
+      observed: row.observed,
+    });
+  }
+  return [...groups.values()];
+}
+
 export class MetricsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -89,44 +131,8 @@ export class MetricsRepository {
     if (!Number.isInteger(groupSize) || groupSize < 1)
       throw new RangeError('groupSize must be a positive integer');
     if (!isUuid(runId)) return [];
-    const rows = await this.dataSource.query<
-      {
-        group: number;
-        steps: number;
-        n: number;
-        bin: number;
-        count: number;
-        mean_p: number | null;
-        observed: number | null;
-      }[]
-    >(RELIABILITY_BY_RUN, [runId, groupSize]);
-    const edges = binEdges(SEED_BIN_COUNT);
-    const groups = new Map<number, ReliabilityGroup>();
-    for (const row of rows) {
-      let group = groups.get(row.group);
-      if (!group) {
-        group = {
-          group: row.group,
-          first_step: row.group * groupSize,
-          last_step: row.group * groupSize + groupSize - 1,
-          steps: row.steps,
-          n: row.n,
-          bins: [],
-        };
-        groups.set(row.group, group);
-      }
-      const { lo, hi, center } = edges[row.bin]!;
-      group.bins.push({
-        index: row.bin,
-        lo,
-        hi,
-        center,
-        count: row.count,
-        mean_p: row.mean_p,
-        observed: row.observed,
-      });
-    }
-    return [...groups.values()];
+    const rows = await this.dataSource.query<ReliabilityRow[]>(RELIABILITY_BY_RUN, [runId, groupSize]);
+    return groupReliabilityRows(rows, groupSize);
   }
 
   /**
