@@ -4,18 +4,9 @@ import { renderPrompt, scoreCompletion } from '@brier/calibration';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 
-export const SEED_SHAPE = { steps: 50, batchSize: 1024, rolloutsPerExample: 8 };
+import { mulberry32 } from '../lib/mulberry32.mjs';
 
-/** mulberry32: a tiny seeded generator, so the file is the same on every machine. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const SEED_SHAPE = { steps: 50, batchSize: 1024, rolloutsPerExample: 8 };
 
 const SENTENCES = [
   'The passage states this directly, so the evidence is fairly strong.',
@@ -32,7 +23,7 @@ export async function makeGenerations(path, { steps, batchSize, rolloutsPerExamp
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-  const rand = random(42);
+  const rand = mulberry32(42); // seeded: the file is the same on every machine
   const out = createWriteStream(path);
   for (let step = 0; step < steps; step++) {
     for (let q = 0; q < batchSize / rolloutsPerExample; q++) {

@@ -6,26 +6,16 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 import { benchAnalyze } from './analyze.bench.mjs';
+import { benchImport } from './import.bench.mjs';
+import { benchMetrics } from './metrics.bench.mjs';
 import { benchSubmit } from './submit.bench.mjs';
 
-const BENCHMARKS = { analyze: benchAnalyze, submit: benchSubmit };
-const optional = { import: './import.bench.mjs', metrics: './metrics.bench.mjs' };
+const BENCHMARKS = { analyze: benchAnalyze, import: benchImport, metrics: benchMetrics, submit: benchSubmit };
 
 const root = new URL('../../', import.meta.url).pathname;
 const outDir = join(root, 'bench-results');
 const workDir = join(outDir, 'work');
 mkdirSync(outDir, { recursive: true });
-
-// Benchmarks still being written are picked up when their module exists.
-for (const [name, path] of Object.entries(optional)) {
-  try {
-    const module = await import(path);
-    const bench = module[`bench${name[0].toUpperCase()}${name.slice(1)}`];
-    if (typeof bench === 'function') BENCHMARKS[name] = bench;
-  } catch (error) {
-    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-}
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in BENCHMARKS));

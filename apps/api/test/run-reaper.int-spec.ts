@@ -1,10 +1,20 @@
-import { AGENT_API, QUEUES, runJobId, type AgentView, type ClaimRunResponse } from '@brier/contracts';
-import { RunRepository } from '@brier/database';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import {
+  AGENT_API,
+  QUEUES,
+  runJobId,
+  SPEC_VERSION,
+  type AgentView,
+  type ClaimRunResponse,
+} from '@brier/contracts';
+import { ImportRunRepository, RunRepository } from '@brier/database';
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RunEnqueuer } from '../src/queue/run-enqueuer.js';
+import { RunReconciler } from '../src/queue/run-reconciler.js';
 import {
   claimed,
   createRun,
@@ -155,5 +165,145 @@ describe('the reaper (real timers, small intervals)', () => {
     }
     expect(await runStatus(runId)).toBe('running');
     expect((await get<AgentView>(api, `/v1/agents/${steady.agentId}`)).body.status).toBe('online');
+  });
+});
+
+describe('import runs: processed inside the API, which heartbeats them itself', () => {
+  /** An import run as ImportService makes it: queued, then (started) running with a fresh heartbeat. */
+  async function importRun(options: { started: boolean }): Promise<string> {
+    const runs = api.app.get(RunRepository);
+    const { run } = await runs.create({
+      kind: 'import',
+      name: `abandoned import ${Math.random().toString(36).slice(2, 8)}`,
+      spec: { source: 'upload', batchSize: 8 },
+      specVersion: SPEC_VERSION,
+      gpuCount: 0,
+      createdBy: 'api',
+    });
+    if (options.started) {
+      const running = await runs.transition(run.id, {
+        from: ['queued'],
+        to: 'running',
+        actor: 'api',
+        reason: 'import of results.csv',
+      });
+      expect(running?.status).toBe('running');
+    }
+    return run.id;
+  }
+
+  const statusEvents = (runId: string) =>
+    db.query<{ from_status: string; to_status: string; actor: string; reason: string }[]>(
+      `SELECT from_status, to_status, actor, reason FROM run_events
+       WHERE run_id = $1 AND type = 'status' ORDER BY id`,
+      [runId],
+    );
+  const becomes = (runId: string, status: string, what: string) =>
+    waitFor(async () => ((await runStatus(runId)) === status ? true : undefined), {
+      timeoutMs: 10_000,
+      what,
+    });
+  /** Several more reaper and reconciler passes (both every 100 ms) must change nothing. */
+  async function staysWithoutJob(runId: string, status: string): Promise<void> {
+    await sleep(8 * 100);
+    expect(await runStatus(runId)).toBe(status);
+    expect(await queue.getJob(runJobId(runId))).toBeUndefined();
+  }
+
+  it('fails an import whose API process stopped heartbeating it: never lost, never a job', async () => {
+    const runId = await importRun({ started: true });
+    await becomes(runId, 'failed', 'the silent import to fail');
+    expect(await statusEvents(runId)).toEqual([
+      { from_status: 'queued', to_status: 'running', actor: 'api', reason: 'import of results.csv' },
+      {
+        from_status: 'running',
+        to_status: 'failed',
+        actor: 'reaper',
+        reason: expect.stringMatching(
+          /^import stopped: the API process importing it sent no heartbeat for more than 600 ms .*upload the files again$/,
+        ) as unknown,
+      },
+    ]);
+    const [row] = await db.query<
+      { error: { message: string; retryable: boolean }; finished_at: Date | null }[]
+    >(`SELECT error, finished_at FROM runs WHERE id = $1`, [runId]);
+    expect(row?.error).toEqual({
+      message: expect.stringMatching(/^import stopped/) as unknown,
+      retryable: false,
+    });
+    expect(row?.finished_at).toBeInstanceOf(Date);
+    await staysWithoutJob(runId, 'failed');
+  });
+
+  it('fails an import its API process created but never started; the reconciler never enqueues it', async () => {
+    const runId = await importRun({ started: false });
+    // Queued and unchanged past RECONCILE_GRACE_MS (0) for the whole lease timeout: several
+    // reconciler passes looked at the queued runs before the reaper failed it. (The second call
+    // is a pass that began after the run was created, whatever the first one joined.)
+    const reconciler = api.app.get(RunReconciler);
+    await reconciler.reconcileNow();
+    expect((await reconciler.reconcileNow()).error).toBeUndefined();
+    expect(await runStatus(runId)).toBe('queued');
+    expect(await queue.getJob(runJobId(runId))).toBeUndefined();
+    await becomes(runId, 'failed', 'the never-started import to fail');
+    expect(await statusEvents(runId)).toEqual([
+      {
+        from_status: 'queued',
+        to_status: 'failed',
+        actor: 'reaper',
+        reason: expect.stringMatching(
+          /^import never began: .* within 600 ms; upload the files again$/,
+        ) as unknown,
+      },
+    ]);
+    expect(
+      await db.query(`SELECT type FROM run_events WHERE run_id = $1 AND type = 'requeued'`, [runId]),
+    ).toEqual([]);
+    await staysWithoutJob(runId, 'failed');
+  });
+
+  it('leaves alone an import that keeps heartbeating', async () => {
+    const runId = await importRun({ started: true });
+    const imports = new ImportRunRepository(db);
+    const until = Date.now() + 3 * LEASE_TIMEOUT_MS;
+    while (Date.now() < until) {
+      expect(await imports.heartbeat(runId)).toEqual({ cancelRequested: false });
+      await sleep(HEARTBEAT_MS / 2);
+    }
+    expect(await runStatus(runId)).toBe('running');
+    expect(await queue.getJob(runJobId(runId))).toBeUndefined();
+    expect(await statusEvents(runId)).toHaveLength(1);
+    // Its API process "finishes" it, so the reaper has nothing left to do with it.
+    await api.app.get(RunRepository).transition(runId, { from: ['running'], to: 'succeeded', actor: 'api' });
+  });
+
+  it('fails an import that an earlier reaper made lost, instead of re-queueing it', async () => {
+    const runId = await importRun({ started: true });
+    const lost = await api.app
+      .get(RunRepository)
+      .transition(runId, { from: ['running'], to: 'lost', actor: 'test', reason: 'lost by an older reaper' });
+    expect(lost?.status).toBe('lost');
+    await becomes(runId, 'failed', 'the lost import to fail');
+    expect((await statusEvents(runId)).slice(1)).toEqual([
+      { from_status: 'running', to_status: 'lost', actor: 'test', reason: 'lost by an older reaper' },
+      {
+        from_status: 'lost',
+        to_status: 'failed',
+        actor: 'reaper',
+        reason: 'an import run is processed by the API, never by an agent: not re-queued',
+      },
+    ]);
+    await staysWithoutJob(runId, 'failed');
+  });
+
+  it('an agent cannot claim an import run', async () => {
+    const agent = await registerAgent(api, 'import-claiming-agent');
+    const runId = await importRun({ started: false });
+    const answer = await agent.claim(runId, []);
+    expect(answer.status).toBe(409);
+    expect(JSON.stringify(answer.body)).toMatch(/import run is processed by the API/);
+    expect(await db.query(`SELECT count(*)::int AS n FROM run_attempts WHERE run_id = $1`, [runId])).toEqual([
+      { n: 0 },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { QUEUES } from '@brier/contracts';
+import { QUEUES, SPEC_VERSION } from '@brier/contracts';
+import { RunRepository } from '@brier/database';
 import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -210,6 +211,24 @@ describe('POST /v1/runs/{id}/retry', () => {
       });
     }
     expect((await request(url(`/${randomUUID()}/retry`), { method: 'POST' })).status).toBe(404);
+  });
+
+  it('refuses a failed import run with 409: no agent processes imports, so it gets no job', async () => {
+    const { run } = await api.app.get(RunRepository).create({
+      kind: 'import',
+      name: 'failed import',
+      spec: { source: 'upload', batchSize: 8 },
+      specVersion: SPEC_VERSION,
+      gpuCount: 0,
+    });
+    await setStatus(run.id, 'failed');
+    const response = await request<{ message: string; status: string }>(url(`/${run.id}/retry`), {
+      method: 'POST',
+    });
+    expect(response).toMatchObject({ status: 409, body: { status: 'failed', runId: run.id } });
+    expect(response.body.message).toMatch(/POST \/v1\/imports/);
+    expect((await request<RunBody>(url(`/${run.id}`))).body.status).toBe('failed');
+    expect(await jobState(run.id)).toBe('unknown');
   });
 });
 

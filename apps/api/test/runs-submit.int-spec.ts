@@ -12,6 +12,7 @@ interface RunBody {
   status: string;
   kind: string;
   name: string;
+  description: string | null;
   preset: string | null;
   spec: Record<string, unknown>;
   specVersion: number;
@@ -125,6 +126,41 @@ describe('POST /v1/runs', () => {
     expect(different.body.runId).toBe(id);
     expect(await countRuns()).toBe(1);
     expect(await allJobIds(queue)).toEqual([`run-${id}`]);
+  });
+
+  it('stores the description, returns it on submit, read and list, and documents it in the RunDto schema', async () => {
+    const description = 'Seed rerun after the prompt fix: does ECE still fall by step 30? Ünïcödé, 🎯.';
+    const key = `described-${randomUUID()}`;
+    const submit = (json: unknown): Promise<{ status: number; body: RunBody }> =>
+      request<RunBody>(runsUrl(), { method: 'POST', json, headers: { 'Idempotency-Key': key } });
+    const response = await submit({ ...SEED_SUBMIT, description });
+    expect(response.status).toBe(202);
+    expect(response.body.description).toBe(description);
+    const id = response.body.id;
+    expect(await sql(api.db.url, 'SELECT description FROM runs WHERE id = $1', [id])).toEqual([
+      { description },
+    ]);
+    expect((await request<RunBody>(`${runsUrl()}/${id}`)).body.description).toBe(description);
+    const list = await request<{ items: RunBody[] }>(runsUrl());
+    expect(list.body.items.find((run) => run.id === id)?.description).toBe(description);
+
+    // The description is part of the request an Idempotency-Key stands for.
+    expect((await submit({ ...SEED_SUBMIT, description })).status).toBe(200);
+    expect((await submit({ ...SEED_SUBMIT, description: 'another text' })).status).toBe(422);
+    expect((await submit(SEED_SUBMIT)).status).toBe(422);
+
+    const plain = await request<RunBody>(runsUrl(), { method: 'POST', json: SEED_SUBMIT });
+    expect(plain.status).toBe(202);
+    expect(plain.body.description).toBeNull();
+
+    const doc = await request<{ components: { schemas: Record<string, { properties: object }> } }>(
+      `${api.url}/docs/json`,
+    );
+    expect(doc.body.components.schemas['RunDto']?.properties).toHaveProperty('description', {
+      type: 'string',
+      nullable: true,
+      description: 'Free text for people, as submitted.',
+    });
   });
 
   it('merges a request over its preset, the request winning field by field', async () => {

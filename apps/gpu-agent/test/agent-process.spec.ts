@@ -101,7 +101,7 @@ describe('the gpu-agent process', () => {
       'Invalid configuration:',
       'API_URL: must be an http:// or https:// URL (got "ftp://example.com")',
       'REDIS_URL: must be a redis:// URL (got "foo")',
-      'AGENT_LABELS: must be a comma-separated list of labels (letters, digits, ".", "_", "-"; no spaces) (got "a100, spot")',
+      'AGENT_LABELS: must be a comma-separated list of lowercase labels (1-63 of a-z, 0-9, ".", "_", "-" each; no spaces) (got "a100, spot")',
       'HF_TOKEN: must not contain whitespace (got <redacted>)',
     ]);
     expect(agent.stderr()).not.toContain('hf_abc');

@@ -47,7 +47,7 @@ export {
   TRAIN_SPEC_DEFAULTS,
   withDefaults,
 } from './runs/spec-defaults.js';
-export { RUN_LIMITS, RUN_NAME_PATTERN, isHfModelId } from './runs/validation/limits.js';
+export { LABEL_PATTERN, RUN_LIMITS, RUN_NAME_PATTERN, isHfModelId } from './runs/validation/limits.js';
 export {
   flattenValidationErrors,
   formatRunRequestErrors,

@@ -1,17 +1,10 @@
 import { scoreCompletion, type ScoredRollout } from '@brier/calibration';
 
+import { mulberry32 } from '../../../scripts/lib/mulberry32.mjs';
 import type { RolloutRow } from '../src/rollouts/rollout-row.js';
 
-/** mulberry32: deterministic rows on every machine. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fixtures' generator (mulberry32, shared with the benchmarks): deterministic rows on every machine. */
+export const random: (seed: number) => () => number = mulberry32;
 
 const SENTENCES = [
   'The passage states this directly, so the evidence is fairly strong.',

@@ -46,7 +46,9 @@ async function events(
 
 describe('RunRepository.create', () => {
   it('inserts a queued run with its defaults and a created event', async () => {
-    const { run, created } = await runs.create(input({ labels: ['a100'], createdBy: 'alice' }));
+    const { run, created } = await runs.create(
+      input({ labels: ['a100'], createdBy: 'alice', description: 'the seed, once more' }),
+    );
     expect(created).toBe(true);
     expect(run).toBeInstanceOf(RunEntity);
     expect(run).toMatchObject({
@@ -59,6 +61,7 @@ describe('RunRepository.create', () => {
       attempt: 0,
       leaseToken: null,
       createdBy: 'alice',
+      description: 'the seed, once more',
     });
     expect(run.createdAt).toBeInstanceOf(Date);
     expect(await events(run.id)).toEqual([

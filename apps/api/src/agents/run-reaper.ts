@@ -13,6 +13,8 @@ export interface ReaperPass {
   at: Date;
   /** Runs declared lost by this pass (running, silent past the lease timeout). */
   lost: string[];
+  /** Import runs failed by this pass: the API process importing them went silent (or never started them). */
+  failedImports: string[];
   /** What became of each lost run handled (this pass's and earlier ones still lost). */
   requeue: Record<string, RequeueOutcome>;
   /** Agents declared offline. */
@@ -26,7 +28,8 @@ export interface ReaperPass {
  * database closes on shutdown):
  * 1. `UPDATE runs SET status = 'lost' WHERE status = 'running' AND heartbeat_at < now() − 3 ×
  *    heartbeat interval` (fenced: a run that heartbeats meanwhile is not touched; run_events
- *    actor 'reaper');
+ *    actor 'reaper'), except import runs: their API process heartbeats them, and no agent can
+ *    take one over, so a silent import run fails instead (never lost, never a job);
  * 2. lost runs → queued with a fresh job under their deterministic id (RunRequeuer);
  * 3. agents silent as long → offline.
  * Several API processes may reap at once: every step is a fenced, idempotent write.
@@ -79,10 +82,16 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async pass(): Promise<ReaperPass> {
     const at = new Date();
-    const empty = { at, lost: [], requeue: {}, offline: [] };
+    const empty = { at, lost: [], failedImports: [], requeue: {}, offline: [] };
     if (!this.dataSource.isInitialized) return this.report({ ...empty, skipped: 'Postgres not connected' });
     try {
       const timeout = this.timing.leaseTimeoutMs;
+      const failedImports = await this.leases.failSilentImports(timeout);
+      for (const run of failedImports) {
+        this.logger.warn(
+          `import run ${run.runId} failed: ${run.fromStatus} with no heartbeat for ${timeout} ms`,
+        );
+      }
       const lost = await this.leases.markSilentRunsLost(timeout);
       for (const run of lost) {
         this.logger.warn(`run ${run.runId} lost: attempt ${run.attempt} sent no heartbeat for ${timeout} ms`);
@@ -91,7 +100,13 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
       const offline = await this.agents.markSilentOffline(timeout);
       for (const agent of offline)
         this.logger.warn(`agent ${agent.name} offline: no heartbeat for ${timeout} ms`);
-      return this.report({ at, lost: lost.map((r) => r.runId), requeue, offline: offline.map((a) => a.id) });
+      return this.report({
+        at,
+        lost: lost.map((r) => r.runId),
+        failedImports: failedImports.map((r) => r.runId),
+        requeue,
+        offline: offline.map((a) => a.id),
+      });
     } catch (error) {
       return this.report({ ...empty, error: (error as Error).message });
     }

@@ -19,7 +19,7 @@ export type RequeueOutcome =
   | 'requeued-without-job'
   /** lost → cancelled: a cancel was requested before or while it was lost. */
   | 'cancelled'
-  /** lost → failed: lost RUN_MAX_LOST_ATTEMPTS times. */
+  /** lost → failed: lost RUN_MAX_LOST_ATTEMPTS times, or an import run (no agent can take it over). */
   | 'failed'
   /** Claimed (from lost), retried or deleted meanwhile: nothing done. */
   | 'skipped';
@@ -75,6 +75,18 @@ export class RunRequeuer {
         reason: 'cancel requested while its agent was lost',
       });
       return run ? 'cancelled' : 'skipped';
+    }
+    if (lost.kind === 'import') {
+      // The reaper fails silent imports without making them lost; this is one lost before it did.
+      const message = 'an import run is processed by the API, never by an agent: not re-queued';
+      const run = await this.runs.transition(lost.id, {
+        ...fence,
+        to: 'failed',
+        actor,
+        reason: message,
+        set: { error: { message, retryable: false } },
+      });
+      return run ? 'failed' : 'skipped';
     }
     if (lost.lostAttempts >= this.config.RUN_MAX_LOST_ATTEMPTS) {
       const message = `lost ${lost.lostAttempts} times (RUN_MAX_LOST_ATTEMPTS): not re-queued again`;

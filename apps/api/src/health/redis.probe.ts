@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 import { ApiConfig } from '../config/api.config.js';
-import { withDeadline } from './deadline.js';
+import { FailFastRedis } from './fail-fast-redis.js';
 
 /** Answers whether Redis takes commands. Swappable: the queue layer will provide its own. */
 export abstract class RedisProbe {
@@ -10,55 +9,33 @@ export abstract class RedisProbe {
   abstract ping(): Promise<void>;
 }
 
-const CONNECT_DEADLINE_MS = 1_000;
-
 /**
- * An ioredis client used only for health checks. It fails fast instead of queueing commands
- * while disconnected (`enableOfflineQueue: false`) and keeps reconnecting in the background.
+ * A Redis connection used only for health checks (FailFastRedis: a PING fails at once while
+ * Redis is down, and /health says "down", instead of waiting for a reconnect).
  */
 @Injectable()
 export class IoredisRedisProbe extends RedisProbe implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(IoredisRedisProbe.name);
-  private readonly client: Redis;
-  private lastError: string | undefined;
+  private readonly connection: FailFastRedis;
 
   constructor(config: ApiConfig) {
     super();
-    this.client = new Redis(config.REDIS_URL, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: CONNECT_DEADLINE_MS,
-      commandTimeout: 1_000,
-      connectionName: 'brier-api-health',
-      retryStrategy: (attempt) => Math.min(attempt * 250, 5_000),
-    });
-    this.client.on('error', (error: Error) => {
-      // Log each new kind of failure once, not every reconnect attempt.
-      if (error.message === this.lastError) return;
-      this.lastError = error.message;
-      this.logger.warn(`Redis connection failed: ${error.message}`);
-    });
-    this.client.on('ready', () => {
-      if (this.lastError !== undefined) this.logger.log('Redis connection restored');
-      this.lastError = undefined;
-    });
+    this.connection = new FailFastRedis(
+      config.REDIS_URL,
+      'brier-api-health',
+      new Logger(IoredisRedisProbe.name),
+    );
   }
 
   /** Connects once at boot, but never holds the boot up for longer than a second. */
   async onModuleInit(): Promise<void> {
-    try {
-      await withDeadline(this.client.connect(), CONNECT_DEADLINE_MS, 'Redis connect');
-    } catch {
-      // Reported by the 'error' listener; the client keeps retrying and /health says "down".
-    }
+    await this.connection.connect();
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.connection.client.ping();
   }
 
   onApplicationShutdown(): void {
-    this.client.disconnect();
+    this.connection.disconnect();
   }
 }

@@ -2,7 +2,12 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import type { Observable } from 'rxjs';
 
+import { ROLLOUT_WIRE_LIMITS } from '@brier/contracts';
+
 import { RolloutLimitsConfig } from '../rollouts/rollout-limits.config.js';
+import { RolloutParsePool } from '../rollouts/rollout-parse-pool.js';
+import { parseImportFields, readSpecOf } from './import-fields.js';
+import { generationsRecordsOptions, RolloutPrefetch } from './rollout-prefetch.js';
 import { UploadStorage } from './upload-storage.js';
 
 /** Form fields of an import besides the files: few and short. */
@@ -11,17 +16,30 @@ const FIELD_LIMITS = { fields: 20, fieldSize: 4096, fieldNameSize: 100, files: 2
 /**
  * Multer (through Nest's AnyFilesInterceptor) streaming every file of the request into a temporary
  * folder (UploadStorage), with the configured caps: IMPORT_MAX_FILE_BYTES per file and
- * IMPORT_MAX_TOTAL_BYTES in all (413), in IMPORT_TMP_DIR.
+ * IMPORT_MAX_TOTAL_BYTES in all (413), in IMPORT_TMP_DIR. A generations.jsonl is also parsed as it
+ * arrives (RolloutPrefetch), with the fields sent before it, when those are valid.
  */
 @Injectable()
 export class ImportUploadInterceptor implements NestInterceptor {
   private readonly inner: NestInterceptor;
 
-  constructor(limits: RolloutLimitsConfig) {
+  constructor(limits: RolloutLimitsConfig, pool: RolloutParsePool) {
+    const prefetch = (fields: Record<string, unknown>, path: string): RolloutPrefetch | null => {
+      if (limits.IMPORT_PREFETCH_BYTES === 0) return null;
+      let spec;
+      try {
+        spec = readSpecOf(parseImportFields(fields));
+      } catch {
+        return null; // the import will answer 400 for these fields (or later ones): nothing to parse for
+      }
+      const options = generationsRecordsOptions(spec, ROLLOUT_WIRE_LIMITS.reportedLineErrors);
+      return new RolloutPrefetch(pool, path, spec, options, limits.IMPORT_PREFETCH_BYTES);
+    };
     const Interceptor = AnyFilesInterceptor({
       storage: new UploadStorage({
         tmpDir: limits.IMPORT_TMP_DIR,
         maxTotalBytes: limits.IMPORT_MAX_TOTAL_BYTES,
+        prefetch,
       }),
       limits: { ...FIELD_LIMITS, fileSize: limits.IMPORT_MAX_FILE_BYTES },
     });

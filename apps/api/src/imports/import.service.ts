@@ -1,22 +1,18 @@
-import { SEED_LENGTH_PENALTY } from '@brier/calibration';
-import {
-  ROLLOUT_IGNORED_KEYS,
-  ROLLOUT_WIRE_KEYS,
-  SPEC_VERSION,
-  validateRunRequest,
-  type ValidRunRequest,
-} from '@brier/contracts';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+import { SPEC_VERSION } from '@brier/contracts';
 import {
   ImportRunRepository,
   OrchestratorStepRepository,
-  RolloutStreamIngestRepository,
+  RolloutIngestRepository,
   RunRepository,
   type OrchestratorStepInput,
   type RunEntity,
 } from '@brier/database';
 import {
   describeResults,
-  readLines,
   readMetricsCsv,
   readOrchestratorLog,
   ResultsSetError,
@@ -26,25 +22,20 @@ import {
 } from '@brier/results';
 import { Injectable, Logger } from '@nestjs/common';
 
-import { apiError, invalidRequest, type FieldMessage } from '../http/api-error.js';
+import { apiError } from '../http/api-error.js';
 import { toRunDto, type RunDto } from '../runs/dto/run.dto.js';
 import { lineErrorsException } from '../rollouts/rollout-ingest.service.js';
 import { RolloutLoader, type LoadSummary } from '../rollouts/rollout-loader.js';
+import { RolloutParsePool } from '../rollouts/rollout-parse-pool.js';
 import { IngestSlots } from '../rollouts/rollout-slots.js';
+import { parseImportFields, readSpecOf, type ImportReadSpec } from './import-fields.js';
+import { generationsRecordsOptions, type RolloutPrefetch } from './rollout-prefetch.js';
 import type { UploadedFile } from './upload-storage.js';
 
-/** The form fields of POST /v1/imports besides the files. */
-export const IMPORT_FIELDS = ['name', 'batch_size', 'max_steps', 'origin'] as const;
-const FIELD_OF_PATH: Readonly<Record<string, string>> = {
-  name: 'name',
-  'spec.batchSize': 'batch_size',
-  'spec.maxSteps': 'max_steps',
-  'spec.origin': 'origin',
-};
+export { IMPORT_FIELDS } from './import-fields.js';
 
 /** The import run's refresh interval of its own heartbeat (the reaper allows 3 agent intervals). */
 const HEARTBEAT_EVERY_MS = 2_000;
-const WIRE_KEYS: ReadonlySet<string> = new Set<string>([...ROLLOUT_WIRE_KEYS, ...ROLLOUT_IGNORED_KEYS]);
 
 export interface ImportSummary {
   /** The file the rollouts came from (null when only an orchestrator log was given). */
@@ -57,6 +48,8 @@ export interface ImportSummary {
   steps: number;
   /** Rows past max_steps, left out. */
   beyondMaxSteps: number;
+  /** Bytes of the rollout file parsed while it was still uploading (the rest was parsed after). */
+  parsedDuringUpload: number;
   orchestratorSteps: number;
   /** Wall seconds of reading and storing (the upload itself excluded). */
   seconds: number;
@@ -89,13 +82,22 @@ export class ImportService {
   constructor(
     private readonly runs: RunRepository,
     private readonly importRuns: ImportRunRepository,
-    private readonly ingest: RolloutStreamIngestRepository,
+    private readonly ingest: RolloutIngestRepository,
     private readonly orchestrator: OrchestratorStepRepository,
     private readonly slots: IngestSlots,
+    private readonly pool: RolloutParsePool,
   ) {}
 
-  async import(files: readonly UploadedFile[], fields: Record<string, unknown>): Promise<ImportResultView> {
-    const request = this.parseFields(fields);
+  /**
+   * `prefetch`: the rollout file parsed during its upload (RolloutPrefetch), taken when the request
+   * reads that file the way the prefetch assumed; dropped otherwise.
+   */
+  async import(
+    files: readonly UploadedFile[],
+    fields: Record<string, unknown>,
+    prefetch?: RolloutPrefetch,
+  ): Promise<ImportResultView> {
+    const request = parseImportFields(fields);
     let description: ResultsDescription;
     try {
       description = describeResults(files.map((file) => ({ name: file.originalname, path: file.path })));
@@ -103,8 +105,16 @@ export class ImportService {
       if (!(error instanceof ResultsSetError)) throw error;
       throw apiError(400, error.message, { code: error.code, given: files.map((f) => f.originalname) });
     }
-    const spec = request.spec as { batchSize: number; maxSteps?: number };
+    const spec = readSpecOf(request);
     const started = performance.now();
+    const ahead =
+      prefetch !== undefined &&
+      description.rolloutSource?.path === prefetch.path &&
+      prefetch.spec.batchSize === spec.batchSize &&
+      prefetch.spec.maxSteps === spec.maxSteps
+        ? prefetch
+        : null;
+    if (ahead === null) prefetch?.cancel();
     // Read the (small) log before anything is created: a file that cannot be read fails the request alone.
     const log = description.orchestratorLog
       ? await readOrchestratorLog(description.orchestratorLog.path)
@@ -132,7 +142,7 @@ export class ImportService {
 
     try {
       const loaded = description.rolloutSource
-        ? await this.slots.run(() => this.loadRollouts(created.id, description.rolloutSource!, spec))
+        ? await this.slots.run(() => this.loadRollouts(created.id, description.rolloutSource!, spec, ahead))
         : { rollouts: 0, steps: new Set<number>(), beyondMaxSteps: 0 };
       await this.orchestrator.record(created.id, 0, orchestratorSteps);
       const lastStep = Math.max(-1, ...loaded.steps, ...orchestratorSteps.map((s) => s.step));
@@ -143,6 +153,7 @@ export class ImportService {
         rollouts: loaded.rollouts,
         steps: loaded.steps.size,
         beyondMaxSteps: loaded.beyondMaxSteps,
+        parsedDuringUpload: ahead?.parsedBytes ?? 0,
         orchestratorSteps: orchestratorSteps.length,
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       };
@@ -164,70 +175,18 @@ export class ImportService {
     }
   }
 
-  /** The form fields as a validated import request (400 naming each bad field). */
-  private parseFields(fields: Record<string, unknown>): ValidRunRequest {
-    const problems: FieldMessage[] = [];
-    for (const key of Object.keys(fields)) {
-      if (!(IMPORT_FIELDS as readonly string[]).includes(key)) {
-        problems.push({
-          path: key,
-          message: `${key} is not an import field (${IMPORT_FIELDS.join(', ')}, and files)`,
-        });
-      }
-    }
-    const text = (key: string): string | undefined => {
-      const value = fields[key];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string') {
-        problems.push({ path: key, message: `${key} must be given once, as text` });
-        return undefined;
-      }
-      return value.trim();
-    };
-    const integer = (key: string): number | string | undefined => {
-      const value = text(key);
-      if (value === undefined || value === '') return undefined;
-      return /^\d{1,10}$/.test(value) ? Number(value) : value;
-    };
-    const name =
-      text('name') ||
-      `import ${new Date().toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '.')}`;
-    const batchSize = integer('batch_size');
-    const maxSteps = integer('max_steps');
-    const origin = text('origin');
-    if (problems.length > 0) throw invalidRequest(problems);
-    const checked = validateRunRequest({
-      kind: 'import',
-      name,
-      resources: { gpuCount: 0 },
-      spec: {
-        source: 'upload',
-        ...(batchSize === undefined ? {} : { batchSize }),
-        ...(maxSteps === undefined ? {} : { maxSteps }),
-        ...(origin === undefined || origin === '' ? {} : { origin }),
-      },
-    });
-    if (!checked.ok) {
-      throw invalidRequest(
-        checked.errors.map((e) => ({
-          path: FIELD_OF_PATH[e.path] ?? e.path,
-          message: e.message.replace(/\bbatchSize\b/g, 'batch_size').replace(/\bmaxSteps\b/g, 'max_steps'),
-        })),
-      );
-    }
-    return checked.value;
-  }
-
-  /** Stream the rollout file into one ingest session; throws ImportLinesError when a line is bad. */
+  /**
+   * Stream the rollout file into one ingest session (its lines parsed by the parse workers while
+   * earlier chunks are written); throws ImportLinesError when a line is bad.
+   */
   private async loadRollouts(
     runId: string,
     source: RecognisedResultFile,
-    spec: { batchSize: number; maxSteps?: number },
+    spec: ImportReadSpec,
+    ahead: RolloutPrefetch | null,
   ): Promise<{ rollouts: number; steps: Set<number>; beyondMaxSteps: number }> {
     const session = await this.ingest.open(runId, `import-${runId}`);
     if (!session) throw new Error(`import batch of run ${runId} exists already`);
-    const steps = new Set<number>();
-    let beyondMaxSteps = 0;
     let lastBeat = Date.now();
     const beat = async (): Promise<void> => {
       if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return;
@@ -236,51 +195,33 @@ export class ImportService {
       if (!heartbeat || heartbeat.cancelRequested) throw new ImportCancelledError();
     };
     try {
-      const loader = new RolloutLoader(session, {
-        context: { defaultAttempt: 0, penalty: SEED_LENGTH_PENALTY },
+      const { context, positional } = generationsRecordsOptions(spec, 0);
+      // A results file's lines are as long as they are (the upload caps bound the file).
+      const loader = new RolloutLoader(session, this.pool, {
+        context,
+        ...(positional ? { positional } : {}),
+        maxLineBytes: Number.MAX_SAFE_INTEGER,
       });
-      const keep = (step: number): boolean => {
-        if (spec.maxSteps !== undefined && step >= spec.maxSteps) {
-          beyondMaxSteps += 1;
-          return false;
-        }
-        steps.add(step);
-        return true;
-      };
-      let position = 0;
       if (source.kind === 'generations') {
-        for await (const line of readLines(source.path)) {
-          if (line.text.trim() === '') continue;
-          const index = position++;
-          if ((index & 1023) === 0) await beat();
-          let record: unknown;
-          try {
-            record = JSON.parse(line.text);
-          } catch (error) {
-            loader.reject(line.number, '', `is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
-            continue;
+        let from = 0;
+        if (ahead !== null) {
+          await loader.adopt(ahead);
+          from = ahead.rest?.offset ?? -1;
+        }
+        if (from >= 0) {
+          for await (const chunk of fileBytes(source, from)) {
+            await loader.addBytes(chunk);
+            await beat();
           }
-          if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-            loader.reject(line.number, '', 'is not a JSON object');
-            continue;
-          }
-          const wire: Record<string, unknown> = {};
-          for (const [key, value] of Object.entries(record)) if (WIRE_KEYS.has(key)) wire[key] = value;
-          const recorded = wire['step'];
-          const step = Number.isInteger(recorded) ? (recorded as number) : Math.floor(index / spec.batchSize);
-          if (!keep(step)) continue;
-          wire['step'] = step;
-          wire['attempt'] = 0;
-          wire['sample_key'] = String(index);
-          await loader.add(line.number, wire, line.text.length);
         }
       } else {
         const rows = readMetricsCsv(source.path, (malformed) =>
           loader.reject(malformed.line, '', malformed.error),
         );
+        let position = 0;
         for await (const row of rows) {
           if ((position++ & 1023) === 0) await beat();
-          if (!keep(row.step)) continue;
+          if (!loader.keepStep(row.step)) continue;
           await loader.add(row.line, {
             step: row.step,
             attempt: 0,
@@ -298,7 +239,11 @@ export class ImportService {
       if (summary.errorLines > 0) throw new ImportLinesError(summary, source.name);
       await beat();
       const result = await session.commit();
-      return { rollouts: result.inserted + result.skipped, steps, beyondMaxSteps };
+      return {
+        rollouts: result.inserted + result.skipped,
+        steps: summary.steps,
+        beyondMaxSteps: summary.beyondMaxSteps,
+      };
     } finally {
       await session.rollback();
     }
@@ -340,6 +285,16 @@ export class ImportService {
     this.logger.error(`import ${runId} failed: ${(error as Error).stack ?? String(error)}`);
     return error;
   }
+}
+
+/** A results file's bytes from `from` on (of the decompressed bytes: only 0 for a .gz file). */
+function fileBytes(file: RecognisedResultFile, from = 0): AsyncIterable<Buffer> {
+  if (file.compressed && from > 0) throw new RangeError('a compressed file is read from its start');
+  const raw = createReadStream(file.path, { highWaterMark: 1 << 20, start: from });
+  if (!file.compressed) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip) as Readable;
 }
 
 function toOrchestratorStep(entry: StepLogEntry): OrchestratorStepInput {

@@ -16,7 +16,7 @@ import { RunDto } from '../runs/dto/run.dto.js';
 import { mediaTypeOf, type RawRequest } from '../rollouts/http-body.js';
 import { ImportService, type ImportResultView } from './import.service.js';
 import { ImportUploadInterceptor } from './import-upload.interceptor.js';
-import { removeUploadFolder, type UploadedFile } from './upload-storage.js';
+import { prefetchOf, removeUploadFolder, type UploadedFile } from './upload-storage.js';
 
 /** Results directories in: POST /v1/imports. */
 @ApiTags('imports')
@@ -71,7 +71,7 @@ export class ImportsController {
         );
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
-      return await this.imports.import(req.files ?? [], { ...body });
+      return await this.imports.import(req.files ?? [], { ...body }, prefetchOf(req));
     } finally {
       await removeUploadFolder(req);
     }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { HttpException } from '@nestjs/common';
 
 import { apiError } from '../http/api-error.js';
+import type { RolloutPrefetch } from './rollout-prefetch.js';
 
 /** An uploaded file as multer hands it to the route (after this storage engine stored it). */
 export interface UploadedFile {
@@ -17,11 +18,12 @@ export interface UploadedFile {
   size: number;
 }
 
-/** Per request: the folder its files go to, and the bytes received so far. */
+/** Per request: the folder its files go to, the bytes received so far, and its prefetch. */
 interface UploadState {
   dir: Promise<string>;
   bytes: number;
   count: number;
+  prefetch?: RolloutPrefetch;
 }
 
 const STATE = Symbol('brier.upload');
@@ -31,7 +33,15 @@ type UploadRequest = { [STATE]?: UploadState };
 export interface UploadLimits {
   tmpDir: string;
   maxTotalBytes: number;
+  /**
+   * Called when a file that may be the import's rollout source starts (generations.jsonl), with the
+   * form fields seen so far and where it is spooled: a prefetch to feed its bytes to, or null.
+   */
+  prefetch?: (fields: Record<string, unknown>, path: string) => RolloutPrefetch | null;
 }
+
+/** The file an upload's bytes are parsed ahead for (nothing can supersede it as the rollout source). */
+const PREFETCHED_NAME = 'generations.jsonl';
 
 function totalTooLarge(limit: number): HttpException {
   return apiError(413, `the upload is larger than the ${limit} bytes (all files together) an import accepts`);
@@ -49,7 +59,7 @@ export class UploadStorage {
   constructor(private readonly limits: UploadLimits) {}
 
   _handleFile(
-    req: UploadRequest,
+    req: UploadRequest & { body?: Record<string, unknown> },
     file: { stream: Readable; originalname: string; fieldname: string },
     callback: (error: Error | null, info?: Partial<UploadedFile>) => void,
   ): void {
@@ -64,20 +74,31 @@ export class UploadStorage {
       .slice(0, 200);
     const limit = this.limits.maxTotalBytes;
     let size = 0;
+    let prefetch: RolloutPrefetch | null = null;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
         state.bytes += chunk.length;
-        if (state.bytes > limit) done(totalTooLarge(limit));
-        else done(null, chunk);
+        if (state.bytes > limit) return done(totalTooLarge(limit));
+        prefetch?.push(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        prefetch?.end();
+        done();
       },
     });
     void (async () => {
       const dir = await state.dir;
       const path = join(dir, `${index}-${name}`);
+      if (file.originalname === PREFETCHED_NAME && state.prefetch === undefined) {
+        prefetch = this.limits.prefetch?.({ ...(req.body ?? {}) }, path) ?? null;
+        if (prefetch !== null) state.prefetch = prefetch;
+      }
       try {
         await pipeline(file.stream, counter, createWriteStream(path));
       } catch (error) {
+        prefetch?.cancel();
         await unlink(path).catch(() => undefined);
         // Keep reading the part, so that multer can finish (and drain) the request.
         file.stream.resume();
@@ -108,8 +129,14 @@ export function uploadFolderOf(req: object): Promise<string> | undefined {
   return (req as UploadRequest)[STATE]?.dir;
 }
 
-/** Remove the request's upload folder and everything in it. */
+/** The prefetch of the request's generations.jsonl, if one was started. */
+export function prefetchOf(req: object): RolloutPrefetch | undefined {
+  return (req as UploadRequest)[STATE]?.prefetch;
+}
+
+/** Remove the request's upload folder and everything in it (and drop its prefetch). */
 export async function removeUploadFolder(req: object): Promise<void> {
+  prefetchOf(req)?.cancel();
   const dir = uploadFolderOf(req);
   if (dir) await dir.then((path) => rm(path, { recursive: true, force: true })).catch(() => undefined);
 }

@@ -1,6 +1,6 @@
 import { STEP_METRIC_COLUMNS } from '@brier/calibration';
 import {
-  MetricsQueryRepository,
+  MetricsRepository,
   RunRepository,
   type ComparableStepMetric,
   type EnsembleQuestion,
@@ -57,7 +57,7 @@ export interface CompareView {
 export class MetricsService {
   constructor(
     private readonly runs: RunRepository,
-    private readonly queries: MetricsQueryRepository,
+    private readonly queries: MetricsRepository,
     private readonly dataSource: DataSource,
   ) {}
 

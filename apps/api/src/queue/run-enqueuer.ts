@@ -27,8 +27,12 @@ export class RunEnqueuer {
     private readonly config: ApiConfig,
   ) {}
 
-  /** Add the run's job; a no-op while a job with the run's id exists (in any state). */
+  /**
+   * Add the run's job; a no-op while a job with the run's id exists (in any state). Never for an
+   * import run: the API processes those itself, and no agent could take the job.
+   */
   async enqueue(run: RunEntity): Promise<void> {
+    if (run.kind === 'import') throw new Error(`run ${run.id} is an import run: it gets no job`);
     const [name, data, options] = [runJobName(run), runJobData(run), runJobOptions(run.id)];
     await this.bounded('add', () => this.queue.add(name, data, options));
   }

@@ -9,7 +9,7 @@ import {
 import {
   BatchRunMismatchError,
   LeaseLostError,
-  RolloutStreamIngestRepository,
+  RolloutIngestRepository,
   RunRepository,
   UnknownRunError,
   type RunEntity,
@@ -24,9 +24,10 @@ import {
   type FieldMessage,
 } from '../http/api-error.js';
 import { bodyStream, contentEncodingOf, mediaTypeOf, type RawRequest } from './http-body.js';
-import { BodyTooLargeError, ndjsonLines } from './ndjson-lines.js';
+import { BodyTooLargeError, NdjsonChunker } from './ndjson-chunker.js';
 import { RolloutLimitsConfig } from './rollout-limits.config.js';
 import { RolloutLoader, TooManyRolloutsError, type LineError, type LoadSummary } from './rollout-loader.js';
+import { RolloutParsePool } from './rollout-parse-pool.js';
 import { penaltyOf, type WireContext } from './rollout-wire.parser.js';
 import { IngestSlots } from './rollout-slots.js';
 
@@ -67,16 +68,18 @@ function leaseConflict(runId: string, run: Pick<RunEntity, 'status'> | null, mes
 /**
  * POST /v1/runs/{id}/rollouts: a body of rollouts (NDJSON, gzip or deflate accepted; or a JSON
  * array) stored as one idempotent batch named by the Batch-Id header, in one transaction, streamed
- * in chunks (memory: two chunks, whatever the body's size). A malformed line stores nothing and
- * answers 400 with every bad line; a replayed Batch-Id is a no-op.
+ * through RolloutLoader (parsed by worker threads while earlier chunks are written; memory: the
+ * chunks in flight, whatever the body's size). A malformed line stores nothing and answers 400
+ * with every bad line; a replayed Batch-Id is a no-op.
  */
 @Injectable()
 export class RolloutIngestService {
   constructor(
     private readonly runs: RunRepository,
-    private readonly ingest: RolloutStreamIngestRepository,
+    private readonly ingest: RolloutIngestRepository,
     private readonly limits: RolloutLimitsConfig,
     private readonly slots: IngestSlots,
+    private readonly pool: RolloutParsePool,
   ) {}
 
   async ingestRequest(runId: string, req: RawRequest): Promise<IngestRolloutsResponse> {
@@ -145,7 +148,11 @@ export class RolloutIngestService {
           return { inserted: 0, skipped: await this.countRecords(req, body), duplicateBatch: true };
         }
         try {
-          const loader = new RolloutLoader(session, { context, maxRows: this.limits.ROLLOUTS_MAX_ROWS });
+          const loader = new RolloutLoader(session, this.pool, {
+            context,
+            maxRows: this.limits.ROLLOUTS_MAX_ROWS,
+            ...this.lineLimits(),
+          });
           await this.feed(loader, req, body);
           const summary = await loader.finish();
           if (summary.errorLines > 0) {
@@ -208,18 +215,16 @@ export class RolloutIngestService {
       for (let i = 0; i < items.length; i++) await loader.add(i + 1, items[i]);
       return;
     }
-    for await (const line of ndjsonLines(body.stream, this.lineLimits())) {
-      await loader.addText(line.number, line.text, line.bytes);
-    }
+    for await (const chunk of body.stream as AsyncIterable<Buffer>) await loader.addBytes(chunk);
   }
 
   /** Records of a replayed batch: counted, not parsed. */
   private async countRecords(req: RawRequest, body: ReturnType<typeof bodyStream> | null): Promise<number> {
     if (body === null) return (req.body as unknown[]).length;
-    let count = 0;
-    for await (const line of ndjsonLines(body.stream, this.lineLimits()))
-      if (line.text.trim() !== '') count += 1;
-    return count;
+    const chunker = new NdjsonChunker({ ...this.lineLimits(), chunkBytes: 1 << 20 });
+    for await (const chunk of body.stream as AsyncIterable<Buffer>) chunker.push(chunk);
+    chunker.end();
+    return chunker.records;
   }
 
   private lineLimits() {

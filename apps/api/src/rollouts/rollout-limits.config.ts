@@ -1,12 +1,14 @@
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 import { validateConfig } from '@brier/config';
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
 const MiB = 1024 * 1024;
+
+const defaultParseThreads = (): number => Math.min(4, availableParallelism());
 const GiB = 1024 * MiB;
 
-const bytes = (max: number) => `must be a whole number of bytes from 1024 to ${max}`;
+const bytes = (max: number, min = 1024) => `must be a whole number of bytes from ${min} to ${max}`;
 
 /**
  * Limits of the rollout ingestion, export and import routes, from the environment (validated at
@@ -42,6 +44,15 @@ export class RolloutLimitsConfig {
   @Max(32, { message: 'must be a whole number from 1 to 32' })
   ROLLOUTS_MAX_SESSIONS: number = 3;
 
+  /**
+   * Worker threads parsing and scoring rollout lines (RolloutParsePool); 0 parses in the API's own
+   * thread. Default: one per core, at most 4.
+   */
+  @IsInt({ message: 'must be a whole number from 0 to 32' })
+  @Min(0, { message: 'must be a whole number from 0 to 32' })
+  @Max(32, { message: 'must be a whole number from 0 to 32' })
+  ROLLOUTS_PARSE_THREADS: number = defaultParseThreads();
+
   /** Streamed exports (CSV/JSONL through a cursor, one connection each) at once; more wait. */
   @IsInt({ message: 'must be a whole number from 1 to 32' })
   @Min(1, { message: 'must be a whole number from 1 to 32' })
@@ -59,6 +70,15 @@ export class RolloutLimitsConfig {
   @Min(1024, { message: bytes(64 * GiB) })
   @Max(64 * GiB, { message: bytes(64 * GiB) })
   IMPORT_MAX_TOTAL_BYTES: number = 4 * GiB;
+
+  /**
+   * Bytes of an uploaded generations.jsonl parsed while it uploads, at most (its encoded rows wait
+   * in memory for the import: ~40% of the bytes); the rest is parsed after the upload. 0: none.
+   */
+  @IsInt({ message: bytes(16 * GiB, 0) })
+  @Min(0, { message: bytes(16 * GiB, 0) })
+  @Max(16 * GiB, { message: bytes(16 * GiB, 0) })
+  IMPORT_PREFETCH_BYTES: number = 256 * MiB;
 
   /** Where uploads are spooled while an import runs (a folder per request, removed after). */
   @IsString()

@@ -29,6 +29,16 @@ describe('penaltyOf', () => {
 });
 
 describe('parseRolloutLine', () => {
+  it('counts completion_chars in code points, as the seed (Python) does', () => {
+    const text = `😀 two emoji 👩‍👩‍👧 and tab\t ${completion}`;
+    const parsed = parseRolloutLine(
+      { step: 0, sample_key: 'k', ground_truth: true, completion: text },
+      context,
+    );
+    expect(parsed.ok && parsed.row.completionChars).toBe([...text].length);
+    expect([...text].length).toBeLessThan(text.length);
+  });
+
   it('scores a completion: reward_brier, and the defaults of every scored field', () => {
     const parsed = parseRolloutLine(
       { step: 2, sample_key: 'ex#0', ground_truth: 'False', completion },

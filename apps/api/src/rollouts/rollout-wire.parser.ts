@@ -1,13 +1,17 @@
 import {
-  codePointLength,
   labelOf,
   lengthPenaltyConfigError,
   scoreCompletion,
   SEED_LENGTH_PENALTY,
   type LengthPenaltyConfig,
 } from '@brier/calibration';
-import { ROLLOUT_IGNORED_KEYS, ROLLOUT_WIRE_KEYS, ROLLOUT_WIRE_LIMITS as L } from '@brier/contracts';
+import {
+  ROLLOUT_IGNORED_KEYS,
+  ROLLOUT_WIRE_KEYS,
+  ROLLOUT_WIRE_LIMITS as L,
+} from '@brier/contracts/rollout-wire';
 import type { RolloutRow } from '@brier/database';
+import { isWellFormedText } from '@brier/database/rollout-batch';
 
 /** One problem with one line: the wire field ('' for the line as a whole) and what is wrong. */
 export interface WireFieldError {
@@ -29,8 +33,6 @@ export type WireParse =
 
 const KNOWN: ReadonlySet<string> = new Set<string>([...ROLLOUT_WIRE_KEYS, ...ROLLOUT_IGNORED_KEYS]);
 const INT32_MAX = 2_147_483_647;
-/** In a `u` regex a surrogate pair is one code point, so this matches only lone surrogates. */
-const LONE_SURROGATE = /\p{Cs}/u;
 const ASSISTANT = '[assistant] ';
 
 /**
@@ -87,7 +89,7 @@ function text(
     return undefined;
   }
   if (value.includes('\0')) errors.add(key, 'contains a NUL character');
-  else if (LONE_SURROGATE.test(value)) errors.add(key, 'contains a lone UTF-16 surrogate');
+  else if (!isWellFormedText(value)) errors.add(key, 'contains a lone UTF-16 surrogate');
   return value;
 }
 
@@ -227,7 +229,8 @@ export function parseRolloutLine(value: unknown, context: WireContext): WirePars
     if (pYesExtracted === undefined) pYesExtracted = score.pYesExtracted;
     if (lengthPenalty === undefined) lengthPenalty = score.lengthPenalty;
     if (approxTokens === undefined) approxTokens = score.approxTokens;
-    if (completionChars === undefined) completionChars = codePointLength(completion);
+    // The scorer's approxTokens is its code point count / 4 (exact in binary floating point).
+    if (completionChars === undefined) completionChars = score.approxTokens * 4;
     if (answerText === undefined) answerText = score.answerText.slice(0, 500);
   }
   return {

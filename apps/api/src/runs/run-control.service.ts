@@ -62,12 +62,16 @@ export class RunControlService {
   }
 
   /**
-   * failed, cancelled or lost → queued, with a fresh job. The claim that follows makes it the next
+   * failed, cancelled or lost → queued, with a fresh job (not an import run: 409). The claim that follows makes it the next
    * attempt (RunLeaseRepository.claim increments `attempt`; so a retry does not, or attempt
    * numbers would skip).
    */
   async retry(id: string): Promise<RunEntity> {
     const run = await this.get(id);
+    if (run.kind === 'import') {
+      // The files it read are gone, and no agent processes imports.
+      throw runConflict(run, 'an import run cannot be retried: upload its files again with POST /v1/imports');
+    }
     if (!RETRYABLE.includes(run.status)) {
       throw runConflict(run, `run is ${run.status}: only failed, cancelled or lost runs can be retried`);
     }

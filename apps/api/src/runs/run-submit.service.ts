@@ -31,6 +31,7 @@ export class RunSubmitService {
     const { run, created } = await this.runs.create({
       kind: request.kind,
       name: request.name,
+      description: request.description ?? null,
       spec: request.spec,
       specVersion: SPEC_VERSION,
       preset: request.preset ?? null,
@@ -90,6 +91,7 @@ function sameRequest(run: RunEntity, request: ValidRunRequest): boolean {
   const stored = {
     kind: run.kind,
     name: run.name,
+    description: run.description,
     preset: run.preset,
     resources: { gpuCount: run.gpuCount, gpuType: run.gpuType, labels: run.labels },
     spec: run.spec,
@@ -97,6 +99,7 @@ function sameRequest(run: RunEntity, request: ValidRunRequest): boolean {
   const asked = {
     kind: request.kind,
     name: request.name,
+    description: request.description ?? null,
     preset: request.preset ?? null,
     resources: {
       gpuCount: request.resources.gpuCount,

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 
 import { CommaList, IsHttpUrl, IsRedisUrl, Secret } from '@brier/config';
+import { AGENT_LIMITS, LABEL_PATTERN } from '@brier/contracts';
 import { ArrayMaxSize, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 // A git tag, branch or commit; never starting with "-", so it can't be read as an option.
 const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const NO_WHITESPACE = /^\S+$/;
@@ -28,12 +28,13 @@ export class AgentConfig {
   })
   AGENT_NAME: string = hostname();
 
-  /** Comma-separated labels jobs can ask for, e.g. `a100,spot`. No spaces. */
+  /** Comma-separated labels jobs can ask for, e.g. `a100,spot`: the API's rules (LABEL_PATTERN), checked at boot. */
   @CommaList()
-  @ArrayMaxSize(32, { message: 'must have at most 32 labels' })
-  @Matches(LABEL, {
+  @ArrayMaxSize(AGENT_LIMITS.labelsMax, { message: `must have at most ${AGENT_LIMITS.labelsMax} labels` })
+  @Matches(LABEL_PATTERN, {
     each: true,
-    message: 'must be a comma-separated list of labels (letters, digits, ".", "_", "-"; no spaces)',
+    message:
+      'must be a comma-separated list of lowercase labels (1-63 of a-z, 0-9, ".", "_", "-" each; no spaces)',
   })
   AGENT_LABELS: string[] = [];
 

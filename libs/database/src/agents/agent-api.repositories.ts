@@ -17,6 +17,7 @@ export {
   type LostRunForRequeue,
 } from './lost-runs.js';
 export { RunLeaseRepository, type FinishInput, type FinishResult } from './run-lease.repository.js';
+export { failSilentImportRuns, type FailedImportRun } from './silent-import-runs.js';
 export {
   CheckpointRepository,
   findResumeCheckpoint,

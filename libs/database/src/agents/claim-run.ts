@@ -24,6 +24,7 @@ interface ClaimAgentRow {
 
 interface ClaimRunRow {
   status: RunStatus;
+  kind: RunKind;
   cancel_requested: boolean;
   gpu_count: number;
   labels: string[];
@@ -31,10 +32,11 @@ interface ClaimRunRow {
 
 /**
  * Claim a run for an agent's current incarnation (run it in one transaction): check the incarnation
- * (locking the agent row, which orders claims against a re-registration), lock the run, check
- * that the offered GPUs fit (count, inventory, labels, none leased to another running attempt
- * of this agent), then `UPDATE runs SET status = 'running', lease_token = gen_random_uuid(),
- * attempt = attempt + 1 … WHERE status IN ('queued','lost') AND cancel_requested_at IS NULL`,
+ * (locking the agent row, which orders claims against a re-registration), lock the run (never
+ * an import run: those run inside the API), check that the offered GPUs fit (count, inventory,
+ * labels, none leased to another running attempt of this agent), then `UPDATE runs SET status =
+ * 'running', lease_token = gen_random_uuid(), attempt = attempt + 1 … WHERE status IN
+ * ('queued','lost') AND cancel_requested_at IS NULL`,
  * plus a run_attempts row and a run_events row. A second or stale claimant writes nothing.
  */
 export async function claimRun(
@@ -57,11 +59,20 @@ export async function claimRun(
     return { ok: false, reason: 'agent-draining', message: 'this agent is draining: it takes no runs' };
   }
   const [run] = await manager.query<ClaimRunRow[]>(
-    `SELECT status, cancel_requested_at IS NOT NULL AS cancel_requested, gpu_count, labels
+    `SELECT status, kind, cancel_requested_at IS NOT NULL AS cancel_requested, gpu_count, labels
      FROM runs WHERE id = $1 FOR UPDATE`,
     [runId],
   );
   if (!run) return { ok: false, reason: 'unknown-run' };
+  if (run.kind === 'import') {
+    // Imports run inside the API that created them; a stray job for one is refused here.
+    return {
+      ok: false,
+      reason: 'not-claimable',
+      status: run.status,
+      message: 'an import run is processed by the API, never by an agent',
+    };
+  }
   if (!CLAIMABLE_RUN_STATUSES.includes(run.status)) {
     return {
       ok: false,

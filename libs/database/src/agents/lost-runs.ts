@@ -20,7 +20,8 @@ export type LostRunFilter =
  * run_attempts row (lost, finished now) and a run_events status row. Fenced by the UPDATE's own
  * WHERE, which Postgres re-checks on a row a concurrent heartbeat just refreshed: a run that
  * heartbeated meanwhile is not touched. The lease token stays (history); the status alone
- * refuses every later write of the old lease.
+ * refuses every later write of the old lease. Never an import run: a lost run is re-queued for
+ * agents, which do not process imports (failSilentImportRuns fails those instead).
  */
 export async function markRunsLost(
   q: Queryable,
@@ -34,7 +35,7 @@ export async function markRunsLost(
   const rows = await q.query<{ id: string; attempt: number; agent_id: string | null }[]>(
     `WITH lost AS (
        UPDATE runs r SET status = 'lost'
-       WHERE r.status = 'running' AND ${where}
+       WHERE r.status = 'running' AND r.kind <> 'import' AND ${where}
        RETURNING r.id, r.attempt, r.agent_id, r.heartbeat_at
      ),
      attempt AS (

@@ -9,6 +9,7 @@ import { isUuid } from '../uuid.js';
 import { claimRun, type ClaimInput } from './claim-run.js';
 import { json, leaseRefusal, lockLease, type Fenced } from './fence.js';
 import { listLostRuns, markRunsLost, type LostRun, type LostRunForRequeue } from './lost-runs.js';
+import { failSilentImportRuns, type FailedImportRun } from './silent-import-runs.js';
 
 export interface FinishInput {
   outcome: RunOutcome;
@@ -33,7 +34,7 @@ function finishStatuses(outcome: RunOutcome, retryable: boolean): { run: RunStat
  * The lifecycle of a run's lease, all fenced in Postgres: claim (queued|lost → running with a new
  * lease token), the running agent's progress, events and finish (each `WHERE id = $1 AND
  * lease_token = $2 AND status = 'running'`, nothing written when that fails), and the reaper's
- * side (silent runs → lost, lost runs to re-queue).
+ * side (silent runs → lost, lost runs to re-queue, silent import runs → failed).
  */
 export class RunLeaseRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -179,6 +180,14 @@ export class RunLeaseRepository {
       { kind: 'silent', olderThanMs },
       { actor: 'reaper', reason: `no heartbeat for more than ${olderThanMs} ms` },
     );
+  }
+
+  /**
+   * The reaper's step for import runs (processed inside an API process, never by an agent): those
+   * silent for longer than `olderThanMs` fail instead of becoming lost.
+   */
+  async failSilentImports(olderThanMs: number): Promise<FailedImportRun[]> {
+    return failSilentImportRuns(this.dataSource, olderThanMs, 'reaper');
   }
 
   /** Lost runs (optionally only these), longest-waiting first, with what re-queueing them needs. */

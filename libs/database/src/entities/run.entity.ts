@@ -13,6 +13,10 @@ export class RunEntity {
   @Column({ name: 'name', type: 'text' })
   name!: string;
 
+  /** Free text for people, as submitted (CreateRunDto.description); null when none was given. */
+  @Column({ name: 'description', type: 'text', nullable: true })
+  description!: string | null;
+
   @Column({ name: 'status', type: 'text', default: 'queued' })
   status!: RunStatus;
 

@@ -1,122 +1,63 @@
-import { binEdges, SEED_BIN_COUNT } from '@brier/calibration';
+import { createHash } from 'node:crypto';
+
+import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 import { LOCK_RUN_EXCLUSIVE } from '../rollouts/rollout-ingest.sql.js';
 import { isUuid } from '../uuid.js';
 import {
+  EMPTY_ENSEMBLE_SUMMARY,
+  groupReliabilityRows,
+  toStepMetrics,
+  type EnsembleQuestion,
+  type EnsembleSummary,
+  type MetricsRow,
+  type ReliabilityGroup,
+  type ReliabilityRow,
+  type RunStepMetrics,
+  type StepMetricValue,
+} from './metric-rows.js';
+import {
+  compareStepMetricSql,
   DELETE_STEP_AGGREGATES,
+  ENSEMBLE_QUESTIONS,
+  ENSEMBLE_SUMMARY,
   REBUILD_STEP_AGGREGATES,
   RELIABILITY_BY_RUN,
+  STEP_METRICS_AT_STEP,
   STEP_METRICS_BY_RUN,
   STEP_METRICS_FROM_ROLLOUTS,
+  STEP_METRICS_FROM_ROLLOUTS_AT_STEP,
+  type ComparableStepMetric,
 } from './metrics.sql.js';
 
+export type {
+  EnsembleQuestion,
+  EnsembleSummary,
+  ReliabilityBinStats,
+  ReliabilityGroup,
+  RunStepMetrics,
+  StepMetricValue,
+} from './metric-rows.js';
+
+/** A prepared statement's name, from its text (pg refuses one name for two texts). */
+function statementName(text: string): string {
+  return `brier_m_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+}
+
 /**
- * One step's metrics (keys as libs/calibration's StepMetrics and the API's /metrics), computed from
- * the step's current (latest) attempt. Null where the source lacks the field for some rows.
+ * Every metric read (all SQL in metrics.sql.ts): a run's steps and reliability bins, one step,
+ * comparisons, ensembles, and the rebuild of a run's aggregates. The dashboard reads (stepMetrics,
+ * reliability) run as named prepared statements: planning the view's SQL costs more than
+ * executing it (~1 ms of a read).
  */
-export interface RunStepMetrics {
-  step: number;
-  /** The attempt whose rollouts these are. */
-  attempt: number;
-  n: number;
-  parse_rate: number | null;
-  /** Mean reward as the environment / trainer computed it. */
-  reward: number | null;
-  /** Mean reward as libs/calibration recomputed it. */
-  reward_brier: number | null;
-  brier: number;
-  ece: number;
-  ece_top_label: number;
-  mce: number;
-  accuracy: number;
-  mean_length: number | null;
-  penalized_share: number | null;
-  /** prime-rl's logged per-step reward (over what it trains on: not the mean of the rows). */
-  orchestrator_reward: number | null;
-  /** prime-rl's logged tokens per sample. */
-  orchestrator_seq_len: number | null;
-}
-
-export interface ReliabilityBinStats {
-  index: number;
-  lo: number;
-  hi: number;
-  center: number;
-  count: number;
-  /** Mean P(YES) in the bin; null when empty. */
-  mean_p: number | null;
-  /** Observed fraction of YES labels; null when empty. */
-  observed: number | null;
-}
-
-export interface ReliabilityGroup {
-  /** Group g pools steps [g·size, (g+1)·size). */
-  group: number;
-  first_step: number;
-  last_step: number;
-  /** Steps of the group that have rollouts. */
-  steps: number;
-  n: number;
-  bins: ReliabilityBinStats[];
-}
-
-type MetricsRow = RunStepMetrics & { run_id: string };
-
-function toStepMetrics({ run_id: _runId, ...row }: MetricsRow): RunStepMetrics {
-  return row;
-}
-
-/** A row of RELIABILITY_BY_RUN: one bin of one group of steps. */
-export interface ReliabilityRow {
-  group: number;
-  steps: number;
-  n: number;
-  bin: number;
-  count: number;
-  mean_p: number | null;
-  observed: number | null;
-}
-
-/** Fold RELIABILITY_BY_RUN rows into groups with exact bin edges (shared by both metrics repositories). */
-export function groupReliabilityRows(rows: readonly ReliabilityRow[], groupSize: number): ReliabilityGroup[] {
-  const edges = binEdges(SEED_BIN_COUNT);
-  const groups = new Map<number, ReliabilityGroup>();
-  for (const row of rows) {
-    let group = groups.get(row.group);
-    if (!group) {
-      group = {
-        group: row.group,
-        first_step: row.group * groupSize,
-        last_step: row.group * groupSize + groupSize - 1,
-        steps: row.steps,
-        n: row.n,
-        bins: [],
-      };
-      groups.set(row.group, group);
-    }
-    const { lo, hi, center } = edges[row.bin]!;
-    group.bins.push({
-      index: row.bin,
-      lo,
-      hi,
-      center,
-      count: row.count,
-      mean_p: row.mean_p,
-      observed: row.observed,
-    });
-  }
-  return [...groups.values()];
-}
-
 export class MetricsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Per-step metrics from step_aggregates only (never scans rollouts). */
   async stepMetrics(runId: string): Promise<RunStepMetrics[]> {
     if (!isUuid(runId)) return [];
-    const rows = await this.dataSource.query<MetricsRow[]>(STEP_METRICS_BY_RUN, [runId]);
-    return rows.map(toStepMetrics);
+    return (await this.prepared<MetricsRow>(STEP_METRICS_BY_RUN, [runId])).map(toStepMetrics);
   }
 
   /** The same metrics computed straight from raw rollouts (verification, audits). */
@@ -131,8 +72,53 @@ export class MetricsRepository {
     if (!Number.isInteger(groupSize) || groupSize < 1)
       throw new RangeError('groupSize must be a positive integer');
     if (!isUuid(runId)) return [];
-    const rows = await this.dataSource.query<ReliabilityRow[]>(RELIABILITY_BY_RUN, [runId, groupSize]);
+    const rows = await this.prepared<ReliabilityRow>(RELIABILITY_BY_RUN, [runId, groupSize]);
     return groupReliabilityRows(rows, groupSize);
+  }
+
+  /** One step's metrics from the aggregates, or (source 'rollouts') recomputed from raw rows. */
+  async stepMetricsAt(
+    runId: string,
+    step: number,
+    source: 'aggregates' | 'rollouts',
+  ): Promise<RunStepMetrics | null> {
+    if (!isUuid(runId)) return null;
+    const sql = source === 'rollouts' ? STEP_METRICS_FROM_ROLLOUTS_AT_STEP : STEP_METRICS_AT_STEP;
+    const [row] = await this.dataSource.query<MetricsRow[]>(sql, [runId, step]);
+    return row ? toStepMetrics(row) : null;
+  }
+
+  /** One metric of several runs, by step then run. */
+  async compare(runIds: readonly string[], metric: ComparableStepMetric): Promise<StepMetricValue[]> {
+    const ids = runIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    return this.dataSource.query<StepMetricValue[]>(compareStepMetricSql(metric), [ids]);
+  }
+
+  /** The ensemble summary over steps [from, to]. */
+  async ensembleSummary(runId: string, from: number, to: number): Promise<EnsembleSummary> {
+    const [row] = isUuid(runId)
+      ? await this.dataSource.query<EnsembleSummary[]>(ENSEMBLE_SUMMARY, [runId, from, to])
+      : [];
+    return row ?? { ...EMPTY_ENSEMBLE_SUMMARY };
+  }
+
+  /** A page of ensembles by question (after `after`, '' for the first), `limit` 1–10000. */
+  async ensembleQuestions(
+    runId: string,
+    from: number,
+    to: number,
+    options: { after?: string; limit: number },
+  ): Promise<EnsembleQuestion[]> {
+    if (!isUuid(runId)) return [];
+    const limit = Math.min(Math.max(Math.trunc(options.limit), 1), 10_000);
+    return this.dataSource.query<EnsembleQuestion[]>(ENSEMBLE_QUESTIONS, [
+      runId,
+      from,
+      to,
+      options.after ?? '',
+      limit,
+    ]);
   }
 
   /**
@@ -147,5 +133,15 @@ export class MetricsRepository {
       const result = await manager.query<unknown[]>(`${REBUILD_STEP_AGGREGATES} RETURNING 1`, [runId]);
       return result.length;
     });
+  }
+
+  private async prepared<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    const queryRunner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await queryRunner.connect()) as pg.PoolClient;
+      return (await client.query<T>({ name: statementName(text), text, values })).rows;
+    } finally {
+      await queryRunner.release();
+    }
   }
 }

@@ -1,12 +1,14 @@
 // What the API's rollouts, metrics and imports modules use beyond the core repositories
 // (apps/api/src/rollouts, apps/api/src/metrics, apps/api/src/imports), exported from the package
 // index in one line.
+export { LeaseLostError, RolloutIngestSession } from './rollout-ingest-session.js';
 export {
-  LeaseLostError,
-  RolloutIngestSession,
-  RolloutStreamIngestRepository,
-} from './rollout-stream-ingest.repository.js';
-export { prepareRolloutBatch, type PreparedRolloutBatch } from './rollout-batch.js';
+  encodeRolloutBatch,
+  RolloutBatchEncoder,
+  rolloutBatchTransferList,
+  type EncodedRolloutBatch,
+} from './rollout-batch.js';
+export { isWellFormedText } from './rollout-row.js';
 export {
   decodeRolloutCursor,
   encodeRolloutCursor,
@@ -22,11 +24,6 @@ export {
   type RolloutKey,
   type SampleFilter,
 } from './rollout-query.sql.js';
-export {
-  MetricsQueryRepository,
-  type EnsembleQuestion,
-  type EnsembleSummary,
-  type StepMetricValue,
-} from '../metrics/metrics-query.repository.js';
+export type { EnsembleQuestion, EnsembleSummary, StepMetricValue } from '../metrics/metric-rows.js';
 export { COMPARABLE_STEP_METRICS, type ComparableStepMetric } from '../metrics/metrics.sql.js';
 export { ImportRunRepository, type ImportHeartbeat } from '../imports/import-run.repository.js';

@@ -1,33 +1,15 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { driverErrorCode } from '../query-errors.js';
 import { isUuid } from '../uuid.js';
-import { copyChunks, prepareRolloutBatch, type PreparedRolloutBatch } from './rollout-batch.js';
-import {
-  CLAIM_BATCH,
-  COPY_INTO_STAGE,
-  CREATE_STAGE,
-  FINISH_BATCH,
-  FIND_BATCH,
-  INSERT_STAGED_ROLLOUTS,
-  INSERT_STAGED_ROLLOUTS_NAME,
-  UPSERT_PROMPTS,
-} from './rollout-ingest.sql.js';
+import { PromptIds } from './prompt-ids.js';
+import { encodeRolloutBatch } from './rollout-batch.js';
+import { RolloutIngestSession, type IngestResult } from './rollout-ingest-session.js';
+import { CLAIM_BATCH, CREATE_STAGES, FIND_BATCH } from './rollout-ingest.sql.js';
 import type { RolloutRow } from './rollout-row.js';
 
-export interface IngestResult {
-  /** Rows new to the database (folded into step_aggregates). */
-  inserted: number;
-  /** Rows received but already stored, or repeated within the batch. */
-  skipped: number;
-  /** The batch id was seen before: nothing was written. */
-  duplicateBatch: boolean;
-}
+export { LeaseLostError, RolloutIngestSession, type IngestResult } from './rollout-ingest-session.js';
 
 /** The batch id is already recorded for another run: a client bug, never a replay. */
 export class BatchRunMismatchError extends Error {
@@ -44,84 +26,81 @@ export class UnknownRunError extends Error {
   }
 }
 
-/** Pooled sessions (node-postgres clients) whose temporary staging table exists. */
-const sessionsWithStage = new WeakSet<object>();
-
 /**
- * Idempotent bulk ingestion of scored rollouts. One transaction per batch: the batch id is claimed
- * in ingest_batches (a replay stops there), prompts are upserted by SHA-256, the rows are COPYed into
- * a temporary staging table and moved into rollouts with ON CONFLICT DO NOTHING, and only the rows
- * actually inserted are folded into step_aggregates.
+ * The one way rollouts are written: idempotent ingestion of scored rollouts by batch id, with the
+ * run's step_aggregates maintained from exactly the rows inserted. `ingest` stores an array of rows
+ * at once; `open` starts a session that takes encoded batches one after another (a streamed body,
+ * an import), all in one transaction. SQL: rollout-ingest.sql.ts.
  */
 export class RolloutIngestRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Validate, then store `rows` as batch `batchId` (RolloutBatchError before anything is written). */
   async ingest(runId: string, batchId: string, rows: readonly RolloutRow[]): Promise<IngestResult> {
-    if (!isUuid(runId)) throw new TypeError(`run id must be a UUID (got ${JSON.stringify(runId)})`);
-    if (typeof batchId !== 'string' || batchId === '')
-      throw new TypeError('batch id must be a non-empty string');
-    const batch = prepareRolloutBatch(rows);
-
-    const queryRunner = this.dataSource.createQueryRunner();
-    await queryRunner.connect();
+    checkIds(runId, batchId);
+    const batch = encodeRolloutBatch(rows);
+    // Prompts first, autocommitted, before the session holds a connection: a session never waits
+    // for a second one (concurrent ingests may use the whole pool).
+    const prompts = new PromptIds();
+    const query = (sql: string, parameters: unknown[]) => this.dataSource.query(sql, parameters);
+    await prompts.resolve([batch], query, query);
+    const session = await this.open(runId, batchId, prompts);
+    if (session === null) return { inserted: 0, skipped: batch.received, duplicateBatch: true };
     try {
-      await queryRunner.startTransaction();
-      try {
-        const result = await this.ingestInTransaction(queryRunner, runId, batchId, batch);
-        if (result.duplicateBatch) {
-          await queryRunner.rollbackTransaction();
-        } else {
-          await queryRunner.commitTransaction();
-          // The staging table now exists for the rest of this session (a rollback would have undone it).
-          sessionsWithStage.add((await queryRunner.connect()) as object);
-        }
-        return result;
-      } catch (error) {
-        // A failed rollback means the connection is gone, and the server rolls back on its own:
-        // the error worth reporting is the first one.
-        await queryRunner.rollbackTransaction().catch(() => undefined);
-        // If the session lost its staging table (DISCARD TEMP, a failed CREATE), make the next try recreate it.
-        sessionsWithStage.delete((await queryRunner.connect()) as object);
-        if (driverErrorCode(error) === '23503') throw new UnknownRunError(runId);
-        throw error;
-      }
+      await session.write(batch);
+      return await session.commit();
     } finally {
-      await queryRunner.release();
+      await session.rollback();
     }
   }
 
-  private async ingestInTransaction(
-    queryRunner: QueryRunner,
+  /**
+   * Begin a transaction and claim `batchId` for the run. Returns null when the batch was stored
+   * before (a replay: nothing to do). Throws UnknownRunError, or BatchRunMismatchError when the
+   * batch id belongs to another run. While a session with the same batch id is open elsewhere,
+   * this waits for it to end. (`prompts`: ids already known, for `ingest`.)
+   */
+  async open(
     runId: string,
     batchId: string,
-    batch: PreparedRolloutBatch,
-  ): Promise<IngestResult> {
-    const claimed = (await queryRunner.query(CLAIM_BATCH, [batchId, runId, batch.received])) as unknown[];
-    if (claimed.length === 0) {
-      const [existing] = (await queryRunner.query(FIND_BATCH, [batchId])) as { run_id: string }[];
-      if (existing && existing.run_id !== runId.toLowerCase()) {
-        throw new BatchRunMismatchError(batchId, runId, existing.run_id);
-      }
-      return { inserted: 0, skipped: batch.received, duplicateBatch: true };
-    }
-    if (batch.rows.length === 0) {
-      await queryRunner.query(FINISH_BATCH, [batchId, 0, batch.received]);
-      return { inserted: 0, skipped: batch.received, duplicateBatch: false };
-    }
-
-    if (batch.prompts.size > 0) {
-      const hashes = [...batch.prompts.keys()].sort();
-      await queryRunner.query(UPSERT_PROMPTS, [hashes, hashes.map((h) => batch.prompts.get(h))]);
-    }
+    prompts = new PromptIds(),
+  ): Promise<RolloutIngestSession | null> {
+    checkIds(runId, batchId);
+    const queryRunner = this.dataSource.createQueryRunner();
     const client = (await queryRunner.connect()) as pg.PoolClient;
-    if (!sessionsWithStage.has(client)) await queryRunner.query(CREATE_STAGE);
-    await pipeline(Readable.from(copyChunks(batch)), client.query(copyFrom(COPY_INTO_STAGE)));
-    const result = await client.query<{ inserted: number }>({
-      name: INSERT_STAGED_ROLLOUTS_NAME,
-      text: INSERT_STAGED_ROLLOUTS,
-      values: [runId, batchId],
-    });
-    const inserted = result.rows[0]!.inserted;
-    return { inserted, skipped: batch.received - inserted, duplicateBatch: false };
+    try {
+      await queryRunner.startTransaction();
+      // The staging tables have no statistics, so the planner may guess a large table and JIT-compile
+      // a statement: ~130 ms each, more than running it. Never worth it for an ingest.
+      await client.query('SET LOCAL jit = off');
+      const claimed = await client.query(CLAIM_BATCH, [batchId, runId]);
+      if (claimed.rows.length > 0) {
+        // The tables may exist already in this pooled session (emptied at its last commit).
+        await client.query('SET LOCAL client_min_messages = warning');
+        for (const sql of CREATE_STAGES) await client.query(sql);
+        return new RolloutIngestSession(this.dataSource, queryRunner, client, runId, batchId, prompts);
+      }
+      const existing = await client.query<{ run_id: string }>(FIND_BATCH, [batchId]);
+      await queryRunner.rollbackTransaction();
+      await queryRunner.release();
+      const other = existing.rows[0]?.run_id;
+      if (other !== undefined && other !== runId.toLowerCase()) {
+        throw new BatchRunMismatchError(batchId, runId, other);
+      }
+      return null;
+    } catch (error) {
+      if (!queryRunner.isReleased) {
+        await queryRunner.rollbackTransaction().catch(() => undefined);
+        await queryRunner.release();
+      }
+      if (driverErrorCode(error) === '23503') throw new UnknownRunError(runId);
+      throw error;
+    }
   }
+}
+
+function checkIds(runId: string, batchId: string): void {
+  if (!isUuid(runId)) throw new TypeError(`run id must be a UUID (got ${JSON.stringify(runId)})`);
+  if (typeof batchId !== 'string' || batchId === '')
+    throw new TypeError('batch id must be a non-empty string');
 }

@@ -116,11 +116,15 @@ export class RunControlRepository {
     );
   }
 
-  /** Ids of queued runs unchanged for at least `unchangedForMs`, oldest first. */
+  /**
+   * Ids of queued runs unchanged for at least `unchangedForMs`, oldest first: those that should have
+   * a job. Never import runs: the API processes them itself (the reaper fails one left queued).
+   */
   async findQueuedIds(query: QueuedRunsQuery): Promise<string[]> {
     const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT id FROM runs
-       WHERE status = 'queued' AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+       WHERE status = 'queued' AND kind <> 'import'
+         AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
        ORDER BY created_at
        LIMIT $2`,
       [Math.max(Math.trunc(query.unchangedForMs), 0), Math.max(Math.trunc(query.limit), 1)],

@@ -7,6 +7,7 @@ export interface RunRow {
   id: string;
   kind: RunKind;
   name: string;
+  description: string | null;
   status: RunStatus;
   spec: unknown;
   spec_version: number;
@@ -36,6 +37,7 @@ export function toRunEntity(row: RunRow): RunEntity {
     id: row.id,
     kind: row.kind,
     name: row.name,
+    description: row.description,
     status: row.status,
     spec: row.spec,
     specVersion: row.spec_version,

@@ -3,12 +3,15 @@ import type { DataSource } from 'typeorm';
 
 import type { RunEntity } from '../entities/run.entity.js';
 import { decodeRunCursor, encodeRunCursor } from './run-cursor.js';
+import { insertRun } from './run-insert.js';
 import { toRunEntity, type RunRow } from './run-row.js';
 import { isUuid } from '../uuid.js';
 
 export interface CreateRunInput {
   kind: RunKind;
   name: string;
+  /** Free text for people (CreateRunDto.description). */
+  description?: string | null;
   /** The validated run spec. */
   spec: unknown;
   specVersion: number;
@@ -92,46 +95,11 @@ export class RunRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Insert a queued run and its 'created' event. With an idempotency key, a concurrent or repeated
-   * create returns the existing run: the unique index decides, never a check-then-insert.
+   * Insert a queued run and its 'created' event (insertRun). With an idempotency key, a concurrent
+   * or repeated create returns the existing run: the unique index decides, never a check-then-insert.
    */
   async create(input: CreateRunInput): Promise<CreateRunResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const inserted = await manager.query<RunRow[]>(
-        `INSERT INTO runs (kind, name, spec, spec_version, preset, idempotency_key, gpu_count, gpu_type, labels,
-                           max_steps, created_by)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::text[], $10, $11)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING *`,
-        [
-          input.kind,
-          input.name,
-          json(input.spec),
-          input.specVersion,
-          input.preset ?? null,
-          input.idempotencyKey ?? null,
-          input.gpuCount ?? 1,
-          input.gpuType ?? null,
-          input.labels ?? [],
-          input.maxSteps ?? null,
-          input.createdBy ?? null,
-        ],
-      );
-      const [row] = inserted;
-      if (row) {
-        await manager.query(
-          `INSERT INTO run_events (run_id, type, to_status, actor) VALUES ($1, 'created', $2, $3)`,
-          [row.id, row.status, input.createdBy ?? 'api'],
-        );
-        return { run: toRunEntity(row), created: true };
-      }
-      const [existing] = await manager.query<RunRow[]>(`SELECT * FROM runs WHERE idempotency_key = $1`, [
-        input.idempotencyKey,
-      ]);
-      if (!existing)
-        throw new Error(`run with idempotency key ${input.idempotencyKey} vanished during create`);
-      return { run: toRunEntity(existing), created: false };
-    });
+    return insertRun(this.dataSource, input);
   }
 
   async findById(id: string): Promise<RunEntity | null> {

@@ -26,6 +26,9 @@ export class RunDto {
   @ApiProperty({ example: 'seed-gemma2-2b-boolq' })
   name!: string;
 
+  @ApiProperty({ type: String, nullable: true, description: 'Free text for people, as submitted.' })
+  description!: string | null;
+
   @ApiProperty({ enum: RUN_STATUSES })
   status!: RunStatus;
 
@@ -96,6 +99,7 @@ export function toRunDto(run: RunEntity): RunDto {
     id: run.id,
     kind: run.kind,
     name: run.name,
+    description: run.description,
     status: run.status,
     preset: run.preset,
     spec: run.spec,

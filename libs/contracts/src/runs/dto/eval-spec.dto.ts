@@ -16,17 +16,11 @@ import {
 } from 'class-validator';
 
 import { EVAL_SPEC_DEFAULTS as D } from '../spec-defaults.js';
-import {
-  HasExactlyOneOf,
-  IsEndpointUrl,
-  IsHfModelId,
-  IsKnownPromptTemplate,
-  IsUsableLengthPenalty,
-  OptionalField,
-} from '../validation/decorators.js';
+import { HasExactlyOneOf, IsEndpointUrl, IsHfModelId, OptionalField } from '../validation/decorators.js';
 import { ENDPOINT_MODEL_PATTERN, RUN_LIMITS as L } from '../validation/limits.js';
 import { EvalDatasetDto } from './dataset.dto.js';
 import { RewardDto } from './reward.dto.js';
+import { PromptTemplateField, RewardField } from './spec-fields.js';
 
 /** A checkpoint of an earlier training run. */
 export class CheckpointRefDto {
@@ -150,12 +144,10 @@ export class EvalSpecDto {
   @Max(L.temperatureMax)
   temperature!: number;
 
-  @ApiPropertyOptional({
-    description: 'Name of a prompt template in configs/prompts/; use the one the model was trained on.',
-    default: D.promptTemplate,
-  })
-  @IsString()
-  @IsKnownPromptTemplate()
+  @PromptTemplateField(
+    'Name of a prompt template in configs/prompts/; use the one the model was trained on.',
+    D.promptTemplate,
+  )
   promptTemplate!: string;
 
   @ApiPropertyOptional({
@@ -169,13 +161,6 @@ export class EvalSpecDto {
   @Max(L.concurrencyMax)
   concurrency!: number;
 
-  @ApiPropertyOptional({
-    type: () => RewardDto,
-    description: 'Length-penalty bounds of the reward (seed: 512, 0.2, 0.8).',
-  })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RewardDto)
-  @IsUsableLengthPenalty()
+  @RewardField()
   reward!: RewardDto;
 }

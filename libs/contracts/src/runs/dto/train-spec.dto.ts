@@ -2,26 +2,14 @@ import 'reflect-metadata';
 
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsNumber,
-  IsObject,
-  IsPositive,
-  IsString,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsObject, IsPositive, Max, Min, ValidateNested } from 'class-validator';
 
 import { TRAIN_SPEC_DEFAULTS as D } from '../spec-defaults.js';
 import {
   IsAtMostProperty,
   IsGreaterThanProperty,
   IsHfModelId,
-  IsKnownPromptTemplate,
   IsMultipleOfProperty,
-  IsUsableLengthPenalty,
   OptionalField,
   RequiresTrue,
 } from '../validation/decorators.js';
@@ -29,6 +17,7 @@ import { RUN_LIMITS as L } from '../validation/limits.js';
 import { TrainDatasetDto } from './dataset.dto.js';
 import { PrimeRlDto } from './prime-rl.dto.js';
 import { RewardDto } from './reward.dto.js';
+import { PromptTemplateField, RewardField } from './spec-fields.js';
 
 /**
  * A GRPO training run in prime-rl's classic (v0.4) terms. Every field but `model` defaults to the
@@ -131,12 +120,7 @@ export class TrainSpecDto {
   @Max(L.temperatureMax)
   temperature!: number;
 
-  @ApiPropertyOptional({
-    description: 'Name of a prompt template in configs/prompts/ (without .json).',
-    default: D.promptTemplate,
-  })
-  @IsString()
-  @IsKnownPromptTemplate()
+  @PromptTemplateField('Name of a prompt template in configs/prompts/ (without .json).', D.promptTemplate)
   promptTemplate!: string;
 
   @ApiPropertyOptional({ type: () => TrainDatasetDto })
@@ -145,14 +129,7 @@ export class TrainSpecDto {
   @Type(() => TrainDatasetDto)
   dataset!: TrainDatasetDto;
 
-  @ApiPropertyOptional({
-    type: () => RewardDto,
-    description: 'Length-penalty bounds of the reward (seed: 512, 0.2, 0.8).',
-  })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RewardDto)
-  @IsUsableLengthPenalty()
+  @RewardField()
   reward!: RewardDto;
 
   @ApiPropertyOptional({
