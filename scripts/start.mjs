@@ -7,6 +7,7 @@
 //   (d) create the database named in DATABASE_URL, if missing
 //   (e) npm run db:migrate --if-present
 //   (f) run the API and a local gpu-agent, wait for GET /health, forward Ctrl-C / SIGTERM to both
+//       (`--demo`: the agent drives a simulated prime-rl on two simulated GPUs; see start/demo-agent.mjs)
 // Only node: built-ins are imported up front, so this runs before `npm ci`. No shell anywhere.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import {
 } from './start/local-services.mjs';
 import { freePort, isLoopback, pingPostgres, pingRedis, portOf, shown } from './start/probes.mjs';
 import { npm, run, say, StartError, startChild, stopWithin } from './start/processes.mjs';
+import { demoAgentEnv } from './start/demo-agent.mjs';
 import { seedExample } from './start/seed-example.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -279,10 +281,13 @@ async function startApps(baseEnv) {
     `apps: starting the API (node apps/api/dist/main.js) and a local gpu-agent (node apps/gpu-agent/dist/main.js)`,
   );
   apps.push(startChild('api', process.execPath, ['apps/api/dist/main.js'], env));
+  const demo = process.argv.includes('--demo');
+  if (demo) say('demo: the agent drives a simulated prime-rl on two simulated H100s (no GPU needed)');
   apps.push(
     startChild('agent', process.execPath, ['apps/gpu-agent/dist/main.js'], {
       ...env,
       API_URL: process.env.API_URL || apiUrl,
+      ...(demo ? demoAgentEnv(ROOT, DATA_DIR) : {}),
     }),
   );
   phase = 'running';

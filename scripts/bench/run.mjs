@@ -5,12 +5,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
+import { benchAgent } from './agent.bench.mjs';
 import { benchAnalyze } from './analyze.bench.mjs';
 import { benchImport } from './import.bench.mjs';
 import { benchMetrics } from './metrics.bench.mjs';
 import { benchSubmit } from './submit.bench.mjs';
 
-const BENCHMARKS = { analyze: benchAnalyze, import: benchImport, metrics: benchMetrics, submit: benchSubmit };
+const BENCHMARKS = {
+  agent: benchAgent,
+  analyze: benchAnalyze,
+  import: benchImport,
+  metrics: benchMetrics,
+  submit: benchSubmit,
+};
 
 const root = new URL('../../', import.meta.url).pathname;
 const outDir = join(root, 'bench-results');

@@ -5,15 +5,19 @@ import { resolve } from 'node:path';
 import { loadConfigOrExit, maskUrlPassword } from '@brier/config';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Command } from 'commander';
 
 import { AgentModule } from './agent.module.js';
+import { setupCommand } from './cli/setup-command.js';
 import { AgentConfig } from './config/agent.config.js';
+import { AGENT_VERSION } from './session/agent-version.js';
 
-async function bootstrap(): Promise<void> {
+/** The daemon: configuration from the environment, validated before anything starts. */
+async function runDaemon(): Promise<void> {
   const config = loadConfigOrExit(AgentConfig);
   // A standalone application context: no HTTP server, the agent only talks outward.
   const app = await NestFactory.createApplicationContext(AgentModule.register(config));
-  // On SIGTERM/SIGINT run the shutdown hooks, then exit 0.
+  // On SIGTERM/SIGINT run the shutdown hooks (stop runs, report them), then exit.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const labels = config.AGENT_LABELS.length > 0 ? config.AGENT_LABELS.join(',') : 'none';
   Logger.log(
@@ -23,7 +27,13 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-bootstrap().catch((error: unknown) => {
+const program = new Command('brier-agent')
+  .description('the Brier GPU agent: pulls runs that fit this host, runs prime-rl, ships every rollout')
+  .version(AGENT_VERSION)
+  .action(runDaemon)
+  .addCommand(setupCommand());
+
+program.parseAsync().catch((error: unknown) => {
   Logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error), 'Bootstrap');
   process.exit(1);
 });

@@ -1,48 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { cleanupAgents, spawnAgent, tempDir, type AgentProcess } from './support/agent-process.js';
+
 const DEADLINE_MS = 20_000;
+// A port nothing listens on: these tests never reach an API (registration keeps retrying).
+const NO_API = 'http://127.0.0.1:9';
 
-interface Agent {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Runs the agent from its TypeScript sources (SWC via test/support/register-ts.mjs). */
-function spawnAgent(env: Record<string, string>): Agent {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@brier/source',
-      '--import',
-      './test/support/register-ts.mjs',
-      'apps/gpu-agent/src/main.ts',
-    ],
-    {
-      cwd: repoRoot,
-      // Only what the agent needs, so the developer's own environment can't change the outcome.
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  running.push(child);
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+afterEach(() => {
+  cleanupAgents();
+});
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -56,33 +25,8 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-/** Resolves once `text` shows up on the agent's stdout; rejects if it exits first. */
-function waitForOutput(agent: Agent, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (agent.stdout().includes(text)) resolve();
-    };
-    agent.child.stdout?.on('data', check);
-    check();
-    void agent.exited.then(({ code }) =>
-      reject(new Error(`agent exited (${code}) before "${text}":\n${agent.stderr()}`)),
-    );
-  });
-}
-
-const running: ChildProcess[] = [];
-const workDirs: string[] = [];
-
-afterEach(() => {
-  for (const child of running.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of workDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'brier-agent-'));
-  workDirs.push(dir);
-  return dir;
+function exitOf(agent: AgentProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return within(agent.exited, DEADLINE_MS, 'agent exit');
 }
 
 describe('the gpu-agent process', () => {
@@ -92,9 +36,9 @@ describe('the gpu-agent process', () => {
       AGENT_LABELS: 'a100, spot',
       API_URL: 'ftp://example.com',
       HF_TOKEN: 'hf_abc def',
-      AGENT_WORK_DIR: workDir(),
+      AGENT_WORK_DIR: tempDir(),
     });
-    const { code } = await within(agent.exited, DEADLINE_MS, 'agent exit');
+    const { code } = await exitOf(agent);
 
     expect(code).toBe(1);
     expect(agent.stderr().trimEnd().split('\n')).toEqual([
@@ -109,18 +53,46 @@ describe('the gpu-agent process', () => {
     expect(agent.stdout()).toBe('');
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('comes up, stays up, and exits 0 on %s', async (signal) => {
-    const dir = workDir();
-    const agent = spawnAgent({ AGENT_WORK_DIR: dir, AGENT_NAME: 'test-agent', AGENT_LABELS: 'a100,spot' });
-    await within(waitForOutput(agent, 'gpu-agent "test-agent" is up'), DEADLINE_MS, 'agent up');
-    expect(agent.stdout()).toContain('labels: a100,spot');
-    expect(existsSync(join(dir, 'agent.alive'))).toBe(true);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'comes up while the API is unreachable, stays up, and exits 0 on %s',
+    async (signal) => {
+      const dir = tempDir();
+      const agent = spawnAgent({
+        API_URL: NO_API,
+        AGENT_WORK_DIR: dir,
+        AGENT_NAME: 'test-agent',
+        AGENT_LABELS: 'a100,spot',
+      });
+      await agent.waitForOutput('gpu-agent "test-agent" is up', DEADLINE_MS);
+      expect(agent.stdout()).toContain('labels: a100,spot');
+      expect(existsSync(join(dir, 'agent.alive'))).toBe(true);
 
-    // Still alive a moment later: nothing lets the event loop run dry.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(agent.child.exitCode).toBeNull();
+      // Still alive a moment later: nothing lets the event loop run dry.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(agent.child.exitCode).toBeNull();
 
-    agent.child.kill(signal);
-    await expect(within(agent.exited, DEADLINE_MS, 'agent exit')).resolves.toEqual({ code: 0, signal: null });
+      agent.child.kill(signal);
+      await expect(exitOf(agent)).resolves.toEqual({ code: 0, signal: null });
+    },
+  );
+});
+
+describe('brier-agent setup', () => {
+  it('prints its plan with --dry-run and runs nothing', async () => {
+    const primeRlDir = join(tempDir(), "prime rl's; rm -rf ~");
+    const agent = spawnAgent({}, ['setup', '--dry-run', '--skip-apt', '--prime-rl-dir', primeRlDir]);
+    expect(await exitOf(agent)).toEqual({ code: 0, signal: null });
+    const plan = agent.stdout();
+    expect(plan).toContain('git clone https://github.com/PrimeIntellect-ai/prime-rl.git');
+    expect(plan).toContain('f870f3cbd8de5b731d880d8715bf76e983337862'); // the v0.4.0 pin
+    expect(plan).toMatch(/uv sync/);
+    expect(plan).not.toContain('apt-get');
+    expect(existsSync(primeRlDir)).toBe(false);
+  });
+
+  it('refuses a prime-rl version it has no adapter for, naming the ones it has', async () => {
+    const agent = spawnAgent({}, ['setup', '--dry-run', '--prime-rl-version', 'v9.9.9']);
+    expect((await exitOf(agent)).code).not.toBe(0);
+    expect(agent.stderr()).toMatch(/v9\.9\.9.*v0\.4\.0|v0\.4\.0.*v9\.9\.9/);
   });
 });

@@ -4,6 +4,7 @@ export { describeValue, maskUrlPassword, REDACTED } from './describe-value.js';
 export { CommaList, IsHttpUrl, IsPostgresUrl, IsRedisUrl, isUrlWithProtocol } from './env-decorators.js';
 export { Secret, secretKeys } from './secret.js';
 export {
+  declaredKeys,
   loadConfigOrExit,
   validateConfig,
   type ConfigClass,

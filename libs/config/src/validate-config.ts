@@ -68,7 +68,8 @@ export function loadConfigOrExit<T extends object>(
   }
 }
 
-function declaredKeys(configClass: ConfigClass<object>): Set<string> {
+/** The variables a config class declares (every validated property). */
+export function declaredKeys(configClass: ConfigClass<object>): Set<string> {
   const metadata = getMetadataStorage().getTargetValidationMetadatas(configClass, '', true, false);
   return new Set(metadata.map((m) => m.propertyName));
 }

@@ -55,7 +55,10 @@ export {
   RUN_REQUEST_TRANSFORM_OPTIONS,
   RUN_REQUEST_VALIDATOR_OPTIONS,
   validateRunRequest,
+  validateRunSpec,
   type RunRequestError,
+  type RunSpecResult,
+  type SpecOfKind,
   type RunRequestResult,
 } from './runs/validate-run-request.js';
 export { listPresetNames, listPromptTemplateNames, promptTemplateProblem } from './runs/config-catalog.js';
@@ -88,6 +91,7 @@ export {
 } from './agents/agent-limits.js';
 export { AGENT_API } from './agents/agent-routes.js';
 export { GpuDto } from './agents/gpu.dto.js';
+export { gpuMatchesType, missingLabels } from './agents/gpu-placement.js';
 export { RegisterAgentDto, type RegisterAgentResponse } from './agents/register-agent.dto.js';
 export {
   AgentHeartbeatDto,

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 
 import { CommaList, IsHttpUrl, IsRedisUrl, Secret } from '@brier/config';
 import { AGENT_LIMITS, LABEL_PATTERN } from '@brier/contracts';
-import { ArrayMaxSize, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 // A git tag, branch or commit; never starting with "-", so it can't be read as an option.
@@ -45,6 +45,58 @@ export class AgentConfig {
 
   @Matches(GIT_REF, { message: 'must be a git tag or commit, like v0.4.0' })
   PRIME_RL_VERSION: string = 'v0.4.0';
+
+  /** The program that runs prime-rl (`uv run --no-sync rl …` in PRIME_RL_DIR): a name on PATH or a path. */
+  @IsString()
+  @Matches(NO_WHITESPACE, { message: 'must be a program name or path, without whitespace' })
+  UV_BIN: string = 'uv';
+
+  /** The GPU inventory's source: a name on PATH (missing = a host with no GPUs) or a path. */
+  @IsString()
+  @Matches(NO_WHITESPACE, { message: 'must be a program name or path, without whitespace' })
+  NVIDIA_SMI_BIN: string = 'nvidia-smi';
+
+  /** The API's BullMQ key prefix (its BRIER_QUEUE_PREFIX): both sides must name the same queues. */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9:._{}-]{0,63}$/, { message: 'must be a Redis key prefix like brier' })
+  BRIER_QUEUE_PREFIX: string = 'brier';
+
+  /** Runs needing no GPU (evals of an external endpoint) this agent runs at once, besides its GPU runs. */
+  @IsInt({ message: 'must be a whole number from 0 to 64' })
+  @Min(0, { message: 'must be a whole number from 0 to 64' })
+  @Max(64, { message: 'must be a whole number from 0 to 64' })
+  AGENT_CPU_SLOTS: number = 2;
+
+  /** After SIGINT, how long a run's processes get before the whole group is SIGKILLed. */
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 600000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 100 to 600000' })
+  RUN_STOP_GRACE_MS: number = 30_000;
+
+  /** How long a job that does not fit here waits before any agent looks at it again. */
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 600000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 100 to 600000' })
+  AGENT_HANDBACK_DELAY_MS: number = 5_000;
+
+  /**
+   * BullMQ's lock on a job this agent runs (renewed every half of it while the run lasts). When the
+   * agent dies, the run's job is back in the queue about this long later.
+   */
+  @IsInt({ message: 'must be a whole number of milliseconds from 1000 to 600000' })
+  @Min(1_000, { message: 'must be a whole number of milliseconds from 1000 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 1000 to 600000' })
+  AGENT_JOB_LOCK_MS: number = 30_000;
+
+  /** A local BoolQ jsonl for runs on hosts without Hugging Face access (the env's dataset_path). */
+  @IsOptional()
+  @IsString()
+  BRIER_DATASET_PATH?: string;
+
+  /** The API's bearer token for this agent. */
+  @IsOptional()
+  @Secret()
+  @Matches(NO_WHITESPACE, { message: 'must not contain whitespace' })
+  AGENT_API_TOKEN?: string;
 
   /** Passed to prime-rl's children only; never logged, never put in a job payload. */
   @IsOptional()

@@ -5,6 +5,8 @@ import { stringify } from 'smol-toml';
 import {
   PrimeRlConfigError,
   type PrimeRlAdapter,
+  type PrimeRlInferenceLaunch,
+  type PrimeRlInferenceServer,
   type PrimeRlLaunch,
   type PrimeRlLayout,
   type PrimeRlRun,
@@ -25,7 +27,14 @@ const DEFAULT_WANDB_PROJECT = 'brier';
  * trainer on the rest.
  */
 export function classicGpuSplit(gpuIds: readonly number[]): { inference: number[]; trainer: number[] } {
-  if (gpuIds.length === 0) throw new PrimeRlConfigError('a train run needs at least one GPU (got none)');
+  checkGpuIds(gpuIds, 'a train run');
+  const [first, ...rest] = gpuIds as [number, ...number[]];
+  return rest.length === 0 ? { inference: [first], trainer: [first] } : { inference: [first], trainer: rest };
+}
+
+/** At least one GPU, each an nvidia-smi index, none twice. */
+function checkGpuIds(gpuIds: readonly number[], who: string): void {
+  if (gpuIds.length === 0) throw new PrimeRlConfigError(`${who} needs at least one GPU (got none)`);
   for (const id of gpuIds) {
     if (!Number.isSafeInteger(id) || id < 0) {
       throw new PrimeRlConfigError(`GPU ids must be nvidia-smi indices (got ${JSON.stringify(id)})`);
@@ -34,8 +43,23 @@ export function classicGpuSplit(gpuIds: readonly number[]): { inference: number[
   if (new Set(gpuIds).size !== gpuIds.length) {
     throw new PrimeRlConfigError(`GPU ids must be distinct (got ${gpuIds.join(',')})`);
   }
-  const [first, ...rest] = gpuIds as [number, ...number[]];
-  return rest.length === 0 ? { inference: [first], trainer: [first] } : { inference: [first], trainer: rest };
+}
+
+/**
+ * A model argument that cannot turn into a flag or a relative path: a Hugging Face id
+ * (`org/name`) or an absolute path. The prime-rl checkout is the server's cwd, so a relative
+ * path would silently mean a folder inside it.
+ */
+function servableModel(model: string): string {
+  if (model === '' || model.startsWith('-') || /\p{Cc}/u.test(model)) {
+    throw new PrimeRlConfigError(
+      `model must be a Hugging Face id or an absolute path (got ${JSON.stringify(model)})`,
+    );
+  }
+  if (model.startsWith('.') || model.startsWith('~')) {
+    throw new PrimeRlConfigError(`a model path must be absolute (got ${JSON.stringify(model)})`);
+  }
+  return model;
 }
 
 function absolute(path: string, what: string): string {
@@ -172,5 +196,46 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
 
   resumeArgs(step: number): string[] {
     return ['--ckpt.resume-step', String(stepNumber(step, 'resume step'))];
+  }
+
+  /**
+   * `uv run --no-sync inference --model.name <model> --server.host 127.0.0.1 --server.port <port>`
+   * (src/prime_rl/inference/server.py at f870f3c). vLLM serves the model under the name it was
+   * given, so a checkpoint is addressed by its path. Several GPUs become data-parallel replicas
+   * (a 2B model gains nothing from tensor parallelism). 127.0.0.1: only this agent talks to it.
+   */
+  buildInferenceServer(server: PrimeRlInferenceServer): PrimeRlInferenceLaunch {
+    const model = servableModel(server.model);
+    checkGpuIds(server.gpuIds, 'an inference server');
+    if (!Number.isSafeInteger(server.port) || server.port < 1 || server.port > 65_535) {
+      throw new PrimeRlConfigError(`port must be in 1..65535 (got ${JSON.stringify(server.port)})`);
+    }
+    const logDir = join(absolute(server.runDir, 'runDir'), 'inference');
+    const args = [
+      'run',
+      '--no-sync',
+      'inference',
+      '--model.name',
+      model,
+      '--server.host',
+      '127.0.0.1',
+      '--server.port',
+      String(server.port),
+      '--gpu-memory-utilization',
+      String(GPU_MEMORY_UTILIZATION),
+    ];
+    if (server.gpuIds.length > 1) args.push('--parallel.dp', String(server.gpuIds.length));
+    return {
+      args,
+      env: {
+        CUDA_VISIBLE_DEVICES: server.gpuIds.join(','),
+        CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
+        UV_NO_SYNC: '1',
+        PYTHONUNBUFFERED: '1',
+      },
+      stdoutPath: join(logDir, 'inference.stdout'),
+      stderrPath: join(logDir, 'inference.stderr'),
+      servedModel: model,
+    };
   }
 }

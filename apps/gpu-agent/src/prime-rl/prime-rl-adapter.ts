@@ -62,6 +62,32 @@ export interface PrimeRlLaunch {
   layout: PrimeRlLayout;
 }
 
+/** A standalone inference server (prime-rl's `inference` entry point) for an evaluation. */
+export interface PrimeRlInferenceServer {
+  /** A Hugging Face model id, or the absolute path of HF weights (a checkpoint's `weights/step_N`). */
+  model: string;
+  /** Physical GPU indices (nvidia-smi order) reserved for the server; one data-parallel replica each. */
+  gpuIds: readonly number[];
+  /** Local port to serve on; the server binds 127.0.0.1 only. */
+  port: number;
+  /** The run's directory (absolute): the server's console files go under it. */
+  runDir: string;
+}
+
+/** Everything needed to start the server: run `uv args…` in the prime-rl checkout with `env`. */
+export interface PrimeRlInferenceLaunch {
+  /** Arguments to `uv` (`run --no-sync inference --model.name … --server.port …`). */
+  args: string[];
+  /** Added to the host's environment (CUDA_VISIBLE_DEVICES and friends). */
+  env: Record<string, string>;
+  /** Where the server's stdout (vLLM's log, the access lines) should go. */
+  stdoutPath: string;
+  /** Where its stderr (uvicorn's lines, tracebacks) should go. */
+  stderrPath: string;
+  /** The model name the server answers to (`model` in requests, the id /v1/models lists). */
+  servedModel: string;
+}
+
 /**
  * One prime-rl config-schema generation. prime-rl renames keys between releases without aliases
  * (shared/docs/prime-rl.md §0), so each pinned version gets its own adapter; a run names the
@@ -75,6 +101,8 @@ export interface PrimeRlAdapter {
   buildConfig(run: PrimeRlRun): PrimeRlLaunch;
   /** Extra `uv` arguments that resume from the checkpoint of `step` (N steps done). */
   resumeArgs(step: number): string[];
+  /** How to start this version's OpenAI-compatible inference server on its own (evaluations). */
+  buildInferenceServer(server: PrimeRlInferenceServer): PrimeRlInferenceLaunch;
 }
 
 /** A run that cannot be turned into a prime-rl config (bad paths, GPUs, sizes). Not retryable. */

@@ -1,7 +1,11 @@
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 
-import { CreateRunDto, type ValidRunRequest } from './dto/create-run.dto.js';
+import { CreateRunDto, toSpecInstance, type ValidRunRequest } from './dto/create-run.dto.js';
+import type { EvalSpecDto } from './dto/eval-spec.dto.js';
+import type { ImportSpecDto } from './dto/import-spec.dto.js';
+import type { TrainSpecDto } from './dto/train-spec.dto.js';
+import type { RunKind } from './run-kind.js';
 import { isPlainObject } from './plain-merge.js';
 
 /** One problem with a request: a dotted path (`spec.batchSize`, `resources.labels`) and what is wrong. */
@@ -108,4 +112,27 @@ export function validateRunRequest(plain: unknown): RunRequestResult {
 /** Errors as lines for a terminal or a log: `spec.batchSize: batchSize (1000) must be …`. */
 export function formatRunRequestErrors(errors: readonly RunRequestError[]): string {
   return errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('\n');
+}
+
+/** The spec class of each run kind. */
+export interface SpecOfKind {
+  train: TrainSpecDto;
+  eval: EvalSpecDto;
+  import: ImportSpecDto;
+}
+
+export type RunSpecResult<S> = { ok: true; value: S } | { ok: false; errors: RunRequestError[] };
+
+/**
+ * A stored spec checked again on its own (an agent re-validates what it claimed: it may be newer or
+ * older than the API that stored it), with the same defaults and rules as a submitted one.
+ */
+export function validateRunSpec<K extends RunKind>(kind: K, spec: unknown): RunSpecResult<SpecOfKind[K]> {
+  if (!isPlainObject(spec))
+    return { ok: false, errors: [{ path: 'spec', message: 'spec must be an object' }] };
+  const instance = toSpecInstance(kind, spec) as SpecOfKind[K];
+  const errors = validateSync(instance, RUN_REQUEST_VALIDATOR_OPTIONS);
+  return errors.length === 0
+    ? { ok: true, value: instance }
+    : { ok: false, errors: flattenValidationErrors(errors, 'spec') };
 }

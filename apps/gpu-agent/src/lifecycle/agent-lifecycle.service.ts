@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+
+import { AgentConfig } from '../config/agent.config.js';
+import { ProcessLedger } from '../process/process-ledger.js';
+import { HeldRuns } from '../runs/held-runs.js';
+import { AgentSession } from '../session/agent-session.service.js';
+import { RunQueueWorker } from '../worker/run-queue.worker.js';
+
+const LEFTOVERS_DEADLINE_MS = 30_000;
+
+/**
+ * The order things happen in, in one place. Boot: kill what a previous incarnation left running
+ * (its leases die with the new registration, so its processes must too), register, heartbeat,
+ * then take work. Shutdown (SIGTERM): stop taking work, stop the runs (SIGINT, then SIGKILL after
+ * the grace period), report them, then stop heartbeating.
+ */
+@Injectable()
+export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AgentLifecycle.name);
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly ledger: ProcessLedger,
+    private readonly session: AgentSession,
+    private readonly worker: RunQueueWorker,
+    private readonly held: HeldRuns,
+  ) {}
+
+  private connecting: Promise<void> | null = null;
+  private shuttingDown = false;
+
+  async onApplicationBootstrap(): Promise<void> {
+    await mkdir(resolve(this.config.AGENT_WORK_DIR), { recursive: true });
+    const leftovers = await this.ledger.killLeftovers(LEFTOVERS_DEADLINE_MS);
+    for (const leftover of leftovers) {
+      this.logger.warn(
+        `run ${leftover.runId}: process group ${leftover.pgid} of a previous incarnation ` +
+          (leftover.found ? 'was still alive; killed it' : 'was already gone'),
+      );
+    }
+    // In the background: an API that is not up yet must not keep the agent from answering signals.
+    this.connecting = this.connect().catch((error: unknown) => {
+      if (this.shuttingDown) return;
+      this.logger.error(
+        `cannot register with the API: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      // Without a registration the agent can do nothing; its supervisor restarts it.
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
+  private async connect(): Promise<void> {
+    await this.session.register();
+    if (this.shuttingDown) return;
+    this.session.startHeartbeats();
+    this.worker.start();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.shuttingDown = true;
+    this.logger.log(`${signal ?? 'shutdown'}: no new runs; stopping ${this.held.size} running run(s)`);
+    // Still waiting for the API: stop waiting. Registered: heartbeats go on until the runs are reported.
+    if (!this.session.registered) await this.session.stop();
+    await this.connecting;
+    await this.worker.pause();
+    this.held.stopAll('shutdown');
+    await this.worker.stop();
+    await this.session.stop();
+  }
+}

@@ -1,0 +1,56 @@
+import { join, resolve } from 'node:path';
+
+import { AgentApiClient } from '../api-client/agent-api.client.js';
+import { ApiConflictError, ApiNotFoundError } from '../api-client/api-errors.js';
+import { retryWhileUnavailable } from '../api-client/retry.js';
+import type { CheckpointState } from '../checkpoints/checkpoint-watcher.js';
+import { AgentConfig } from '../config/agent.config.js';
+import { ProcessLedger } from '../process/process-ledger.js';
+import type { AttemptContext } from './run-executor.js';
+
+/** How long a report about an attempt may wait for the API before the attempt gives up on it. */
+const REPORT_DEADLINE_MS = 60_000;
+
+/** What every executor works with. */
+export interface AttemptServices {
+  config: AgentConfig;
+  client: AgentApiClient;
+  /** Process groups this agent started, for the next incarnation to kill. */
+  ledger: ProcessLedger;
+  /** The agent's current incarnation (recorded with each process group). */
+  incarnation: () => string;
+}
+
+/** The prime-rl checkout `uv run` runs in. */
+export function primeRlCheckout(config: AgentConfig): string {
+  return resolve(config.PRIME_RL_DIR ?? join(config.AGENT_WORK_DIR, 'prime-rl'));
+}
+
+export interface AttemptReporter {
+  event(type: string, message: string, data?: Record<string, unknown>): Promise<void>;
+  checkpoint(state: CheckpointState): Promise<void>;
+}
+
+/**
+ * Events and checkpoints of one attempt, fenced by its lease and retried while the API is
+ * unreachable; a lease the API no longer honours stops the run (`revoked`).
+ */
+export function attemptReporter(client: AgentApiClient, context: AttemptContext): AttemptReporter {
+  const { runId, leaseToken } = context.claim;
+  const fenced = async (call: () => Promise<unknown>): Promise<void> => {
+    try {
+      await retryWhileUnavailable(call, { deadlineMs: REPORT_DEADLINE_MS });
+    } catch (error) {
+      if (error instanceof ApiConflictError || error instanceof ApiNotFoundError) {
+        context.run.stop.abort('revoked');
+      } else {
+        throw error;
+      }
+    }
+  };
+  return {
+    event: (type, message, data) =>
+      fenced(() => client.event(runId, { leaseToken, type, message, ...(data ? { data } : {}) })),
+    checkpoint: (state) => fenced(() => client.checkpoint(runId, { leaseToken, ...state })),
+  };
+}

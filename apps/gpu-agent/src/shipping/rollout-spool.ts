@@ -1,0 +1,80 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+
+import { BATCH_ID_PATTERN, type RolloutWire } from '@brier/contracts';
+
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
+/**
+ * The idempotency key of a rollout batch: the run, the attempt and the batch's index range. A
+ * batch keeps it through every retry, so a replay after a lost answer is a no-op at the API.
+ */
+export function rolloutBatchId(
+  runId: string,
+  attempt: number,
+  firstIndex: number,
+  lastIndex: number,
+): string {
+  const id = `r-${runId}-a${attempt}-i${firstIndex}-${lastIndex}`;
+  if (!BATCH_ID_PATTERN.test(id)) throw new Error(`not a valid batch id: ${id}`);
+  return id;
+}
+
+export async function encodeRollouts(rollouts: readonly RolloutWire[]): Promise<Buffer> {
+  return gzip(rollouts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+export async function decodeRollouts(payload: Buffer): Promise<RolloutWire[]> {
+  const text = (await gunzip(payload)).toString('utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RolloutWire);
+}
+
+/**
+ * Rollout batches on disk, one gzipped NDJSON file each, named so that they sort in the order
+ * they were cut. Written atomically (a temporary name, then rename), so a file that exists is
+ * whole.
+ */
+export class RolloutSpool {
+  readonly dir: string;
+  private ready: Promise<unknown> | null = null;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  fileOf(seq: number, batchId: string): string {
+    return join(this.dir, `${String(seq).padStart(8, '0')}-${batchId}.ndjson.gz`);
+  }
+
+  async write(file: string, payload: Buffer): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
+      this.ready = null; // try again with the next batch
+      throw error;
+    });
+    await this.ready;
+    const temporary = `${file}.tmp`;
+    await writeFile(temporary, payload);
+    await rename(temporary, file);
+  }
+
+  read(file: string): Promise<Buffer> {
+    return readFile(file);
+  }
+
+  async remove(file: string): Promise<void> {
+    await rm(file, { force: true });
+  }
+
+  /** Keep a batch the API refused for a person to look at, out of the way of the queue. */
+  async setAside(file: string): Promise<string> {
+    const kept = `${file}.rejected`;
+    await rename(file, kept);
+    return kept;
+  }
+}

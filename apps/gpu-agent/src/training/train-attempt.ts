@@ -1,0 +1,254 @@
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import { OrchestratorLogParser } from '@brier/results';
+
+import { AgentApiClient } from '../api-client/agent-api.client.js';
+import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
+import { AgentConfig } from '../config/agent.config.js';
+import { LineFollower } from '../files/line-follower.js';
+import { exitVerdict } from '../process/exit-verdict.js';
+import { ProcessGroup, type ProcessExit } from '../process/process-group.js';
+import { PrimeRlConfigError, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
+import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
+import { childEnvironment } from '../runs/child-environment.js';
+import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
+import { stopReasonOf } from '../runs/held-runs.js';
+import {
+  AttemptSetupError,
+  type AttemptContext,
+  type AttemptResult,
+  type RunExecutor,
+} from '../runs/run-executor.js';
+import { LogShipper } from '../shipping/log-shipper.js';
+import { ProgressReporter } from '../shipping/progress-reporter.js';
+import { RolloutShipper } from '../shipping/rollout-shipper.js';
+import { resumePoint } from './resume-point.js';
+
+/** After the process exits: reading the rest of its files, then shipping what they hold. */
+const FOLLOW_DEADLINE_MS = 30_000;
+const SHIP_DEADLINE_MS = 5 * 60_000;
+const REPORT_DEADLINE_MS = 60_000;
+const CHECKPOINT_SCAN_MS = 2_000;
+const ROLLOUT_FLUSH_MS = 400;
+const ROLLOUT_LOG_POLL_MS = 100;
+/** After prime-rl exits by itself, how long stragglers of its group get before SIGKILL. */
+const LEFTOVER_GRACE_MS = 2_000;
+
+/**
+ * A training attempt: the spec becomes prime-rl's config through the version's adapter, prime-rl
+ * runs in its own process group on the reserved GPUs, and the agent follows its files: the
+ * orchestrator's console (step progress), the env's rollout log (every rollout, re-scored and
+ * shipped), the checkpoints. It stops the group on cancel, revoke or shutdown.
+ */
+export class TrainAttempt implements RunExecutor {
+  private readonly config: AgentConfig;
+  private readonly client: AgentApiClient;
+
+  constructor(private readonly services: AttemptServices) {
+    this.config = services.config;
+    this.client = services.client;
+  }
+
+  async run(context: AttemptContext): Promise<AttemptResult> {
+    const { claim, run, runDir, attemptDir, agentLog } = context;
+    const spec = claimedSpec(claim, 'train');
+    const adapter = adapterFor(spec.primeRl.version);
+    const resume = await resumePoint(claim, runDir);
+    const report = attemptReporter(this.client, context);
+    if (resume.notReachable !== null) {
+      agentLog.push(resume.notReachable);
+      await report.event('checkpoint-not-reachable', resume.notReachable);
+    } else if (resume.startStep > 0) {
+      agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
+    }
+
+    let launch: PrimeRlLaunch;
+    try {
+      launch = adapter.buildConfig({
+        spec,
+        runDir,
+        gpuIds: context.gpuIndices,
+        envLogPath: join(attemptDir, 'rollouts.jsonl'),
+        startStep: resume.startStep,
+        ...(this.config.BRIER_DATASET_PATH ? { datasetPath: resolve(this.config.BRIER_DATASET_PATH) } : {}),
+        wandb: { name: `${claim.name}-attempt-${claim.attempt}` },
+      });
+    } catch (error) {
+      if (error instanceof PrimeRlConfigError) throw new AttemptSetupError(error.message);
+      throw error;
+    }
+    await mkdir(dirname(launch.configPath), { recursive: true });
+    await writeFile(launch.configPath, launch.toml);
+    await archiveEarlierLogs(launch.layout.outputDir, claim.attempt);
+    agentLog.push(`prime-rl ${adapter.version}: ${this.config.UV_BIN} ${launch.args.join(' ')}`);
+
+    const stdout = this.logShipper(context, 'stdout');
+    const stderr = this.logShipper(context, 'stderr');
+    const progress = new ProgressReporter({
+      client: this.client,
+      runId: claim.runId,
+      leaseToken: claim.leaseToken,
+      onLeaseLost: () => this.revoke(context),
+    });
+    const rollouts = new RolloutShipper({
+      client: this.client,
+      runId: claim.runId,
+      leaseToken: claim.leaseToken,
+      attempt: claim.attempt,
+      batchSize: spec.batchSize,
+      startStep: resume.startStep,
+      reward: spec.reward,
+      spoolDir: join(attemptDir, 'spool'),
+      // A rollout should be in Postgres within about a second of its line (issue 4's target).
+      flushIntervalMs: ROLLOUT_FLUSH_MS,
+      onStepStored: (step) => {
+        progress.stepStored(step);
+        run.step = progress.lastReportedStep;
+      },
+      onLeaseLost: () => this.revoke(context),
+      onEvent: (event) => report.event(event.type, event.message, event.data ?? undefined),
+    });
+    const checkpoints = new CheckpointWatcher({
+      layout: launch.layout,
+      runDir,
+      intervalMs: CHECKPOINT_SCAN_MS,
+      onChange: (state) => report.checkpoint(state),
+    });
+    const orchestratorLog = new LineFollower(launch.layout.orchestratorLog);
+    const rolloutLog = new LineFollower(join(attemptDir, 'rollouts.jsonl'), { pollMs: ROLLOUT_LOG_POLL_MS });
+    const parser = new OrchestratorLogParser();
+    const pumps = [
+      pump(orchestratorLog, (line) => {
+        const event = parser.push(line);
+        const entry = parser.steps[parser.steps.length - 1];
+        if (event?.type === 'step' && entry) progress.orchestratorStep(entry);
+      }),
+      pump(rolloutLog, (line) => rollouts.push(line)),
+    ];
+
+    const group = await ProcessGroup.launch({
+      command: this.config.UV_BIN,
+      args: launch.args,
+      cwd: primeRlCheckout(this.config),
+      env: childEnvironment(this.config, launch.env),
+      stdoutPath: join(attemptDir, 'stdout.log'),
+      stderrPath: join(attemptDir, 'stderr.log'),
+      onLine: (stream, line) => (stream === 'stdout' ? stdout : stderr).push(line),
+    });
+    run.processGroups.add(group.pgid);
+    await this.services.ledger.record({
+      runId: claim.runId,
+      pgid: group.pgid,
+      pid: group.pid,
+      startTicks: group.startTicks,
+      incarnation: this.services.incarnation(),
+      startedAt: new Date().toISOString(),
+      command: this.config.UV_BIN,
+    });
+    checkpoints.start();
+
+    const exit = await this.untilExit(group, run.stop.signal);
+    await this.services.ledger.remove(claim.runId);
+    run.processGroups.delete(group.pgid);
+    const stoppedFor = stopReasonOf(run.stop.signal);
+    const stderrTail = group.stderrTail();
+    agentLog.push(describeExit(exit));
+
+    // The process is gone: read what it left, then ship it (unless the lease is gone too).
+    await Promise.all([orchestratorLog.finish(FOLLOW_DEADLINE_MS), rolloutLog.finish(FOLLOW_DEADLINE_MS)]);
+    await Promise.all(pumps);
+    await checkpoints.stop();
+    let verdict = exitVerdict(exit, stderrTail);
+    if (stopReasonOf(run.stop.signal) !== 'revoked') {
+      await checkpoints.scanNow();
+      const shipped = await settle([
+        // Progress last: the steps it reports are those whose rollouts the shipper stored.
+        rollouts.close(SHIP_DEADLINE_MS).finally(() => progress.close(REPORT_DEADLINE_MS)),
+        stdout.close(REPORT_DEADLINE_MS),
+        stderr.close(REPORT_DEADLINE_MS),
+      ]);
+      agentLog.push(shippingSummary(rollouts.stats, parser.steps.length));
+      if (shipped !== null && verdict.outcome === 'succeeded') {
+        // prime-rl finished, but its evidence is not all stored: the attempt has not done its job.
+        verdict = { outcome: 'failed', retryable: true, reason: `rollouts not all stored: ${shipped}` };
+      }
+    }
+    return { verdict, exit: { ...exit, stoppedFor: exit.stoppedFor ?? stoppedFor }, stderrTail };
+  }
+
+  /**
+   * Waits for the process, or stops it when the run is told to (SIGINT then SIGKILL, or SIGKILL at
+   * once for a revoked lease). A stop resolves only when no process of the group is left.
+   */
+  private async untilExit(group: ProcessGroup, stop: AbortSignal): Promise<ProcessExit> {
+    const pending: { stopping: Promise<ProcessExit> | null } = { stopping: null };
+    const onStop = (): void => {
+      const reason = stopReasonOf(stop) ?? 'shutdown';
+      pending.stopping ??=
+        reason === 'revoked' ? group.kill(reason) : group.stop(reason, this.config.RUN_STOP_GRACE_MS);
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
+    try {
+      await group.exited;
+      if (pending.stopping !== null) return await pending.stopping;
+      // The leader exited on its own; what it left in its group (an orphaned vLLM, a tail -F)
+      // must not outlive it and keep a GPU. Same exit, stoppedFor null.
+      return await group.stop('shutdown', LEFTOVER_GRACE_MS);
+    } finally {
+      stop.removeEventListener('abort', onStop);
+    }
+  }
+
+  private logShipper(context: AttemptContext, stream: 'stdout' | 'stderr'): LogShipper {
+    return new LogShipper({
+      client: this.client,
+      runId: context.claim.runId,
+      leaseToken: context.claim.leaseToken,
+      attempt: context.claim.attempt,
+      stream,
+      onLeaseLost: () => this.revoke(context),
+    });
+  }
+
+  private revoke(context: AttemptContext): void {
+    context.run.stop.abort('revoked');
+  }
+}
+
+async function pump(follower: LineFollower, onLine: (line: string) => void): Promise<void> {
+  for await (const line of follower.lines()) onLine(line);
+}
+
+/** null when all settled, else the first failure's message. */
+async function settle(promises: Promise<unknown>[]): Promise<string | null> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (!failed) return null;
+  return failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+}
+
+/** prime-rl's logs/ is shared by every attempt of a run: keep the earlier one's, start clean. */
+async function archiveEarlierLogs(outputDir: string, attempt: number): Promise<void> {
+  const logs = join(outputDir, 'logs');
+  try {
+    await stat(logs);
+  } catch {
+    return;
+  }
+  await rename(logs, join(outputDir, `logs-before-attempt-${attempt}-${Date.now()}`));
+}
+
+function describeExit(exit: ProcessExit): string {
+  const how = exit.signal !== null ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
+  return `prime-rl ${how}${exit.stoppedFor ? ` (stopped: ${exit.stoppedFor})` : ''}`;
+}
+
+function shippingSummary(stats: RolloutShipper['stats'], orchestratorSteps: number): string {
+  return (
+    `rollouts: ${stats.received} read, ${stats.shipped} stored, ${stats.duplicates} already stored, ` +
+    `${stats.malformed} malformed, ${stats.rewardMismatches} reward mismatch(es); ` +
+    `${orchestratorSteps} orchestrator step line(s)`
+  );
+}

@@ -1,0 +1,380 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
+import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../api/test/support/test-api.js';
+import {
+  cleanupAgents,
+  FAKE_NVIDIA_SMI,
+  FAKE_UV,
+  fakeGpus,
+  spawnAgent,
+  tempDir,
+  type AgentProcess,
+} from './support/agent-process.js';
+import { SwitchableProxy } from './support/shipping-fixtures.js';
+
+// The whole path with nothing faked but prime-rl and nvidia-smi: the API (real Postgres, real
+// Redis), the agent as its own process, and the fake prime-rl it drives exactly as the real one.
+
+interface RunView {
+  id: string;
+  status: string;
+  attempt: number;
+  progressStep: number | null;
+}
+interface StepMetrics {
+  step: number;
+  n: number;
+  orchestrator_reward: number | null;
+}
+interface CheckpointView {
+  step: number;
+  kind: string;
+  complete: boolean;
+}
+interface Page<T> {
+  items: T[];
+}
+
+let api: TestApi;
+
+beforeAll(async () => {
+  api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500' });
+});
+afterAll(async () => {
+  await api.close();
+});
+afterEach(() => {
+  agents.splice(0);
+  cleanupAgents();
+});
+
+/** This test's agents: what they said is the first thing to read when a wait fails. */
+const agents: { name: string; agent: AgentProcess }[] = [];
+
+async function explained<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const said = agents.map(({ name, agent }) => `--- agent ${name} ---\n${agent.stdout()}${agent.stderr()}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said.join('\n')}`, {
+      cause: error,
+    });
+  }
+}
+
+function startAgent(
+  name: string,
+  gpus: number,
+  knobs: Record<string, string> = {},
+  workDir = tempDir(),
+  apiUrl = api.url,
+): AgentProcess {
+  const agent = spawnAgent({
+    API_URL: apiUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    BRIER_QUEUE_PREFIX: api.queuePrefix,
+    AGENT_NAME: name,
+    AGENT_WORK_DIR: workDir,
+    UV_BIN: FAKE_UV,
+    PRIME_RL_DIR: tempDir('brier-prime-rl-'),
+    NVIDIA_SMI_BIN: FAKE_NVIDIA_SMI,
+    FAKE_NVIDIA_SMI_STATE: fakeGpus(gpus),
+    RUN_STOP_GRACE_MS: '2000',
+    AGENT_HANDBACK_DELAY_MS: '300',
+    AGENT_JOB_LOCK_MS: '2000',
+    ...knobs,
+  });
+  agents.push({ name, agent });
+  return agent;
+}
+
+async function submit(name: string, spec: Record<string, unknown> = {}, resources?: object): Promise<string> {
+  const answer = await request<RunView>(`${api.url}/v1/runs`, {
+    method: 'POST',
+    json: {
+      preset: 'smoke-tiny',
+      name,
+      ...(Object.keys(spec).length ? { spec } : {}),
+      ...(resources ? { resources } : {}),
+    },
+  });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+  return answer.body.id;
+}
+
+async function run(id: string): Promise<RunView> {
+  return (await request<RunView>(`${api.url}/v1/runs/${id}`)).body;
+}
+
+function untilStatus(id: string, status: string, timeoutMs = 60_000): Promise<RunView> {
+  return explained(
+    waitFor(
+      async () => {
+        const current = await run(id);
+        return current.status === status ? current : undefined;
+      },
+      { timeoutMs, intervalMs: 200, what: `run ${id} ${status}` },
+    ),
+  );
+}
+
+async function metrics(id: string): Promise<StepMetrics[]> {
+  return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`)).body;
+}
+
+describe('gpu-agent end to end', { timeout: 150_000 }, () => {
+  it('trains the smoke-tiny preset: every step, its rollouts, progress, logs and checkpoints stored', async () => {
+    const agent = startAgent('e2e-train', 1);
+    const id = await submit('e2e-smoke');
+    await untilStatus(id, 'succeeded', 25_000);
+
+    const steps = await metrics(id);
+    expect(steps.map((step) => step.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(steps.every((step) => step.n === 64)).toBe(true);
+    expect(
+      steps.map((step) => step.orchestrator_reward !== null),
+      JSON.stringify(steps),
+    ).toEqual(steps.map(() => true));
+
+    const checkpoints = (
+      await request<CheckpointView[] | Page<CheckpointView>>(`${api.url}/v1/runs/${id}/checkpoints`)
+    ).body;
+    const list = Array.isArray(checkpoints) ? checkpoints : checkpoints.items;
+    const trainer = list.filter((c) => c.kind === 'trainer' && c.complete).map((c) => c.step);
+    expect(trainer.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+
+    const logs = (
+      await request<Page<{ stream: string; line: string }>>(`${api.url}/v1/runs/${id}/logs?limit=1000`)
+    ).body;
+    expect(
+      logs.items.some((line) => line.stream === 'agent' && line.line.includes('claimed by agent e2e-train')),
+    ).toBe(true);
+    expect(logs.items.some((line) => line.stream === 'stdout')).toBe(true);
+    expect(agent.stdout()).toContain('succeeded');
+  });
+
+  it('cancels a run within seconds and leaves no process of it alive, grandchildren included', async () => {
+    const workDir = tempDir();
+    startAgent(
+      'e2e-cancel',
+      1,
+      { FAKE_PRIME_RL_STEP_SECONDS: '5', FAKE_PRIME_RL_FORK_GRANDCHILD: '1' },
+      workDir,
+    );
+    const id = await submit('e2e-cancel');
+    await untilStatus(id, 'running', 30_000);
+    const grandchildFile = await waitFor(
+      () => {
+        const file = join(workDir, 'runs', id, 'rl', 'logs', 'fake-grandchild.pid');
+        return Promise.resolve(
+          existsSync(file) && readFileSync(file, 'utf8').trim() !== '' ? file : undefined,
+        );
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'the fake prime-rl grandchild' },
+    );
+    const grandchild = Number(readFileSync(grandchildFile, 'utf8').trim());
+
+    const asked = Date.now();
+    const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, { method: 'POST', json: {} });
+    expect(cancel.status).toBeLessThan(300);
+    await untilStatus(id, 'cancelled', 20_000);
+    expect(Date.now() - asked).toBeLessThan(15_000);
+    expect(isAlive(grandchild)).toBe(false);
+  });
+
+  it('resumes a run whose agent was killed -9 from its last checkpoint, every step stored exactly once', async () => {
+    const workDir = tempDir();
+    const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1' };
+    const first = startAgent('e2e-crash', 1, knobs, workDir);
+    const id = await submit('e2e-crash');
+    await waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: 'step 1 stored',
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    // The same host comes back: it kills what the dead incarnation left running, registers (which
+    // hands the run back at once) and takes it again from its last complete checkpoint.
+    const second = startAgent('e2e-crash', 1, knobs, workDir);
+    const done = await untilStatus(id, 'succeeded', 90_000);
+    expect(done.attempt).toBeGreaterThanOrEqual(2);
+    expect(second.stdout()).toMatch(/previous incarnation/);
+
+    const attempts = (
+      await request<{ items?: unknown[] } | { number: number; resumeStep: number | null }[]>(
+        `${api.url}/v1/runs/${id}/attempts`,
+      )
+    ).body;
+    const list = (Array.isArray(attempts) ? attempts : attempts.items) as {
+      number: number;
+      resumeStep: number | null;
+    }[];
+    expect(list.at(-1)?.resumeStep ?? 0).toBeGreaterThan(0);
+
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+  });
+
+  it('never runs more 1-GPU runs at once than the agent has GPUs, and never places a run that cannot fit', async () => {
+    startAgent('e2e-pair', 2, { FAKE_PRIME_RL_STEP_SECONDS: '0.5' });
+    const tooBig = await submit('e2e-too-big', {}, { gpuCount: 3 });
+    const ids = await Promise.all(['a', 'b', 'c'].map((suffix) => submit(`e2e-pair-${suffix}`)));
+    let most = 0;
+    await waitFor(
+      async () => {
+        const views = await Promise.all(ids.map(run));
+        const running = views.filter((view) => view.status === 'running').length;
+        most = Math.max(most, running);
+        return views.every((view) => view.status === 'succeeded');
+      },
+      { timeoutMs: 90_000, intervalMs: 100, what: 'three runs succeeded' },
+    );
+    expect(most).toBe(2);
+    expect((await run(tooBig)).status).toBe('queued');
+  });
+  it('on SIGTERM takes no new work, hands its run back and exits 0; another host finishes the run', async () => {
+    const first = startAgent('e2e-term-a', 1, { FAKE_PRIME_RL_STEP_SECONDS: '1' });
+    const id = await submit('e2e-term');
+    await explained(
+      waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'step 1 stored',
+      }),
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(['queued', 'running', 'succeeded']).toContain((await run(id)).status);
+
+    // Another host: the checkpoints stayed on the first one, so it starts over, and says why.
+    startAgent('e2e-term-b', 1);
+    const done = await untilStatus(id, 'succeeded', 60_000);
+    expect(done.attempt).toBe(2);
+    const events = (
+      await request<{ type: string }[] | Page<{ type: string }>>(`${api.url}/v1/runs/${id}/events`)
+    ).body;
+    const types = (Array.isArray(events) ? events : events.items).map((event) => event.type);
+    expect(types).toContain('checkpoint-not-reachable');
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+  });
+
+  it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
+    const proxy = await SwitchableProxy.create(api.url);
+    await proxy.open();
+    try {
+      const workDir = tempDir();
+      startAgent('e2e-spool', 1, { FAKE_PRIME_RL_STEP_SECONDS: '0.4' }, workDir, proxy.url);
+      const id = await submit('e2e-spool');
+      await untilStatus(id, 'running', 30_000);
+      await proxy.close();
+      const spool = join(workDir, 'runs', id, 'attempt-1', 'spool');
+      await explained(
+        waitFor(() => Promise.resolve(existsSync(spool) && readdirSync(spool).length > 0), {
+          timeoutMs: 10_000,
+          intervalMs: 50,
+          what: 'batches waiting in the spool',
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await proxy.open();
+      await untilStatus(id, 'succeeded', 60_000);
+      const steps = await metrics(id);
+      expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+      expect(readdirSync(spool)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('two agents and a mix of 1- and 2-GPU runs: no GPU is ever leased to two runs at once', async () => {
+    startAgent('e2e-mix-a', 2, { FAKE_PRIME_RL_STEP_SECONDS: '0.3' });
+    startAgent('e2e-mix-b', 2, { FAKE_PRIME_RL_STEP_SECONDS: '0.3' });
+    const ids = await Promise.all([
+      submit('e2e-mix-2a', {}, { gpuCount: 2 }),
+      submit('e2e-mix-1a'),
+      submit('e2e-mix-2b', {}, { gpuCount: 2 }),
+      submit('e2e-mix-1b'),
+      submit('e2e-mix-1c'),
+    ]);
+    for (const id of ids) await untilStatus(id, 'succeeded', 90_000);
+
+    const client = new pg.Client({ connectionString: api.db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{
+        run_id: string;
+        agent_id: string;
+        gpu: number;
+        started: Date;
+        finished: Date;
+      }>(
+        `SELECT t.run_id, t.agent_id, g.gpu, t.started_at AS started, t.finished_at AS finished
+         FROM run_attempts t CROSS JOIN LATERAL unnest(t.gpu_indices) AS g(gpu)
+         WHERE t.run_id = ANY($1::uuid[])`,
+        [ids],
+      );
+      expect(new Set(rows.map((row) => row.agent_id)).size).toBe(2);
+      const overlaps = rows.flatMap((a) =>
+        rows.filter(
+          (b) =>
+            a.run_id < b.run_id &&
+            a.agent_id === b.agent_id &&
+            a.gpu === b.gpu &&
+            a.started < b.finished &&
+            b.started < a.finished,
+        ),
+      );
+      expect(overlaps).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+  it('evaluates a trained checkpoint: serves it on a reserved GPU, asks k samples per question, stores them', async () => {
+    const workDir = tempDir();
+    startAgent('e2e-eval', 1, {}, workDir);
+    const trained = await submit('e2e-eval-source', { maxSteps: 2 });
+    await untilStatus(trained, 'succeeded');
+
+    const answer = await request<RunView>(`${api.url}/v1/runs`, {
+      method: 'POST',
+      json: {
+        preset: 'eval-boolq-validation',
+        name: 'e2e-eval',
+        spec: {
+          target: { checkpoint: { runId: trained, step: 2 } },
+          dataset: { name: 'boolq', split: 'validation', seed: 7, limit: 12 },
+          samplesPerQuestion: 3,
+          concurrency: 4,
+        },
+      },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    await untilStatus(answer.body.id, 'succeeded');
+    const steps = await metrics(answer.body.id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([[0, 36]]);
+    // The server ran from the checkpoint's weights and was stopped with the run.
+    const serverLog = readFileSync(
+      join(workDir, 'runs', answer.body.id, 'attempt-1', 'inference', 'inference.stdout'),
+      'utf8',
+    );
+    expect(serverLog).toContain(join(workDir, 'runs', trained, 'rl', 'weights', 'step_2'));
+  });
+});
+
+/** Running, not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const FAKE_UV = join(fixtures, 'fake-prime-rl', 'uv');
+export const FAKE_NVIDIA_SMI = join(fixtures, 'bin', 'nvidia-smi');
+
+export interface AgentProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once `text` shows up on stdout; rejects if the agent exits first or the deadline passes. */
+  waitForOutput(text: string | RegExp, deadlineMs?: number): Promise<void>;
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+/** The real agent (apps/gpu-agent/src/main.ts, from its TypeScript sources through SWC) as a child process. */
+export function spawnAgent(env: Record<string, string>, args: string[] = []): AgentProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@brier/source',
+      '--import',
+      './test/support/register-ts.mjs',
+      'apps/gpu-agent/src/main.ts',
+      ...args,
+    ],
+    {
+      cwd: repoRoot,
+      // Only what the agent needs, so the developer's own environment can't change the outcome.
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitForOutput = (text: string | RegExp, deadlineMs = 30_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const seen = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`agent output has no ${String(text)} after ${deadlineMs} ms:\n${out}\n${err}`));
+      }, deadlineMs);
+      const check = (): void => {
+        if (!seen()) return;
+        cleanup();
+        resolve();
+      };
+      const onExit = (code: number | null): void => {
+        cleanup();
+        if (seen()) resolve();
+        else reject(new Error(`agent exited (${String(code)}) before ${String(text)}:\n${out}\n${err}`));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.off('exit', onExit);
+      };
+      child.stdout?.on('data', check);
+      child.on('exit', onExit);
+      check();
+    });
+  return { child, stdout: () => out, stderr: () => err, exited, waitForOutput };
+}
+
+/** A temporary directory removed by cleanupAgents(). */
+export function tempDir(prefix = 'brier-agent-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A fake nvidia-smi state file with `count` idle GPUs of `name`; returns its path. */
+export function fakeGpus(count: number, name = 'NVIDIA H100 80GB HBM3'): string {
+  const file = join(tempDir('brier-gpus-'), 'gpus.json');
+  const gpus = Array.from({ length: count }, (_, index) => ({
+    index,
+    uuid: `GPU-00000000-0000-0000-0000-${String(index).padStart(12, '0')}`,
+    name,
+    memoryTotalMiB: 81559,
+    memoryUsedMiB: 1,
+  }));
+  writeFileSync(
+    file,
+    JSON.stringify({ driverVersion: '550.54.15', cudaVersion: '12.4', gpus, processes: [] }),
+  );
+  return file;
+}
+
+/** Kills every agent still running (SIGKILL) and removes the temporary directories. */
+export function cleanupAgents(): void {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
