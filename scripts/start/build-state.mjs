@@ -45,6 +45,8 @@ function buildProjects(root) {
 
 const TEST_FILE = /\.(spec|int-spec|e2e-spec)\.ts$/;
 
+const SOURCE_FILE = /\.(ts|tsx|css)$/;
+
 function newestSource(dir) {
   let newest = 0;
   const walk = (current) => {
@@ -52,7 +54,7 @@ function newestSource(dir) {
       const path = join(current, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules') walk(path);
-      } else if (entry.name.endsWith('.ts') && !TEST_FILE.test(entry.name)) {
+      } else if (SOURCE_FILE.test(entry.name) && !TEST_FILE.test(entry.name)) {
         newest = Math.max(newest, mtime(path) ?? 0);
       }
     }
@@ -85,7 +87,17 @@ export function buildNeeded(root) {
     const sources = Math.max(shared, mtime(configPath) ?? 0, newestSource(join(dir, 'src')));
     if (sources > built) return `${name} has sources newer than its build`;
   }
-  return undefined;
+  return adminUiBuildNeeded(root);
+}
+
+/** The admin panel is built by Vite (after tsc): its index.html is the build's last word. */
+function adminUiBuildNeeded(root) {
+  const dir = join(root, 'apps', 'admin-ui');
+  if (!existsSync(dir)) return undefined;
+  const built = mtime(join(dir, 'dist', 'index.html'));
+  if (built === undefined) return 'apps/admin-ui/dist is missing';
+  const sources = Math.max(mtime(join(dir, 'index.html')) ?? 0, newestSource(join(dir, 'src')));
+  return sources > built ? 'apps/admin-ui has sources newer than its build' : undefined;
 }
 
 /** The first project (in tsconfig.build.json's references) that has no build output, or undefined. */

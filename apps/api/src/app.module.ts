@@ -10,6 +10,9 @@ import { RunsModule } from './runs/runs.module.js';
 import { RolloutsModule } from './rollouts/rollouts.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ImportsModule } from './imports/imports.module.js';
+import { LiveModule } from './live/live.module.js';
+import { AdminModule } from './admin/admin.module.js';
+import { PresetsModule } from './presets/presets.module.js';
 
 @Module({})
 export class AppModule {
@@ -23,11 +26,14 @@ export class AppModule {
         QueueModule,
         HealthModule,
         // Feature modules: one line each.
+        LiveModule, // before RunsModule, whose /v1/runs/{id} would take /v1/runs/live
         RunsModule,
         AgentsModule,
         RolloutsModule,
         MetricsModule,
         ImportsModule,
+        AdminModule,
+        PresetsModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
 export * from './entities/index.js';
 export { DATABASE_MIGRATIONS } from './migrations/index.js';
+export * from './migrations/1795663310000-live-notify.js';
 export {
   createDataSource,
   dataSourceOptions,
