@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/** What a client waits before reconnecting (EventSource's `retry:`). */
-const CLIENT_RETRY_MS = 3_000;
+import { openEventStream } from '../http/event-stream.js';
 
 /**
  * Bytes a client may leave unread before it is cut off: frames are written without waiting for
@@ -50,13 +49,7 @@ export class SseStream {
   open(): void {
     if (this.ended || this.opened) return;
     this.opened = true;
-    this.response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    this.response.write(`retry: ${CLIENT_RETRY_MS}\n\n`);
+    openEventStream(this.response);
   }
 
   /** Write without waiting; a client with more than MAX_UNREAD_BYTES unread is cut off instead. */

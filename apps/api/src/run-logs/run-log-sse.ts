@@ -5,12 +5,11 @@ import type { LogStream, RunLogLineView } from '@brier/contracts';
 import type { RunLogNotification, RunLogRepository } from '@brier/database';
 import type { Logger } from '@nestjs/common';
 
+import { openEventStream } from '../http/event-stream.js';
 import type { RunLogSubscriber } from './run-log-listener.js';
 
 /** Lines read per query while catching up. */
 const PAGE_LINES = 500;
-/** What a client waits before reconnecting (EventSource's `retry:`). */
-const CLIENT_RETRY_MS = 3_000;
 
 export interface RunLogFilter {
   attempt?: number;
@@ -60,13 +59,7 @@ export class RunLogSseSession implements RunLogSubscriber {
       this.unsubscribe();
       return;
     }
-    this.response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    this.response.write(`retry: ${CLIENT_RETRY_MS}\n\n`);
+    openEventStream(this.response);
     this.keepalive = setInterval(() => {
       if (!this.closed) this.response.write(': keepalive\n\n');
     }, keepaliveMs);
