@@ -9,6 +9,7 @@ import { benchAgent } from './agent.bench.mjs';
 import { benchAnalyze } from './analyze.bench.mjs';
 import { benchImport } from './import.bench.mjs';
 import { benchMetrics } from './metrics.bench.mjs';
+import { benchPanel } from './panel.bench.mjs';
 import { benchSubmit } from './submit.bench.mjs';
 
 const BENCHMARKS = {
@@ -16,6 +17,7 @@ const BENCHMARKS = {
   analyze: benchAnalyze,
   import: benchImport,
   metrics: benchMetrics,
+  panel: benchPanel,
   submit: benchSubmit,
 };
 
