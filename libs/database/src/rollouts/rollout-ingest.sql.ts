@@ -1,5 +1,5 @@
 import { STEP_AGGREGATE_SUM_TYPES } from '../metrics/step-aggregate-fold.js';
-import { foldRolloutsSql, upsertStepAggregatesSql } from '../metrics/metrics.sql.js';
+import { FOLD_SOURCE_COLUMNS, foldRolloutsSql, upsertStepAggregatesSql } from '../metrics/metrics.sql.js';
 import { ROLLOUT_COPY_COLUMNS } from './rollout-batch.js';
 
 /**
@@ -21,18 +21,9 @@ import { ROLLOUT_COPY_COLUMNS } from './rollout-batch.js';
  */
 
 /** Columns of the staged writes' fold table: metrics.sql.ts's FOLD_SOURCE_COLUMNS but run_id. */
-export const FOLD_STAGE_COLUMNS = [
-  'step',
-  'attempt',
-  'p_yes',
-  'label',
-  'parseable',
-  'reward_trainer',
-  'reward_brier',
-  'brier',
-  'approx_tokens',
-  'length_penalty',
-] as const;
+export const FOLD_STAGE_COLUMNS = FOLD_SOURCE_COLUMNS.filter(
+  (column): column is Exclude<(typeof FOLD_SOURCE_COLUMNS)[number], 'run_id'> => column !== 'run_id',
+);
 
 /** Types of the COPY columns, as rollouts has them (binary COPY needs exactly these types). */
 const COLUMN_TYPES: Readonly<Record<string, string>> = {
