@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
-import { Redis } from 'ioredis';
 import pg from 'pg';
 
 import { rolloutLatency, VISIBILITY_POLL_MS, watchVisibility } from './agent-bench-rollouts.mjs';
@@ -53,7 +52,7 @@ import {
   untilRun,
   wallNow,
 } from './agent-bench-support.mjs';
-import { createBenchDatabase, REDIS_URL, startBenchApi } from './bench-api.mjs';
+import { createBenchDatabase, deletePrefix, REDIS_URL, startBenchApi } from './bench-api.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const STEPS = Number(process.env.BENCH_AGENT_STEPS ?? 30);
@@ -348,20 +347,6 @@ export async function benchAgent(workDir) {
     await deletePrefix(prefix).catch(() => undefined);
     await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function deletePrefix(prefix) {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -21,8 +21,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
+
+import { deletePrefix } from './bench-api.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_DATABASE_URL =
@@ -153,20 +154,6 @@ async function stopApi(child) {
   clearTimeout(timer);
 }
 
-async function deletePrefix(prefix) {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export async function benchSubmit(_workDir) {
   const { runMigrations } = await import('@brier/database');
   const database = `brier_bench_${randomBytes(8).toString('hex')}`;
@@ -270,7 +257,7 @@ export async function benchSubmit(_workDir) {
     agent.destroy();
     if (child) await stopApi(child);
     await queue.close().catch(() => undefined);
-    await deletePrefix(prefix).catch(() => undefined);
+    await deletePrefix(prefix, REDIS_URL).catch(() => undefined);
     await withAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   }
 }

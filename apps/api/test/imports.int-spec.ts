@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { bufferedIo } from '../../cli/test/buffered-io.js';
 import { runCli } from '../../cli/src/program.js';
-import { get, sql } from './support/rollout-api.js';
+import { get, METRIC_KEYS, sql } from './support/rollout-api.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
 
 // scripts/bench/*.mjs is plain JavaScript: describe what is used here.
@@ -30,18 +30,6 @@ const { makeGenerations } = (await import(
 };
 
 const SEED_DIR = new URL('../../../examples/seed-run/', import.meta.url).pathname;
-const METRIC_KEYS = [
-  'n',
-  'parse_rate',
-  'reward',
-  'brier',
-  'ece',
-  'ece_top_label',
-  'mce',
-  'accuracy',
-  'mean_length',
-  'penalized_share',
-];
 
 interface ImportBody {
   id: string;

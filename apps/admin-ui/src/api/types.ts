@@ -204,47 +204,13 @@ export interface LogLine {
   at: string;
 }
 
-export interface AgentGpu {
-  index: number;
-  uuid: string;
-  name: string;
-  memoryTotalMiB: number;
-  memoryUsedMiB: number;
-  driverVersion: string;
-  cudaVersion: string | null;
-  runId: string | null;
-}
-
-export interface AgentRun {
-  runId: string;
-  name: string;
-  kind: RunKind;
-  status: RunStatus;
-  attempt: number;
-  gpuIndices: number[];
-  progressStep: number | null;
-  maxSteps: number | null;
-  startedAt: string | null;
-  heartbeatAt: string | null;
-}
-
 export const AGENT_STATUSES = ['online', 'draining', 'offline'] as const;
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export interface AgentView {
-  id: string;
-  name: string;
-  hostname: string;
-  version: string;
-  primeRlVersion: string | null;
-  labels: string[];
-  status: AgentStatus;
-  registeredAt: string;
-  heartbeatAt: string;
-  heartbeatAgeMs: number;
-  gpus: AgentGpu[];
-  runs: AgentRun[];
-}
+/**
+ * GET /v1/agents: the contract's own view types (type-only: nothing of @brier/contracts reaches the
+ * bundle).
+ */
+export type { AgentGpuView as AgentGpu, AgentRunView as AgentRun, AgentView } from '@brier/contracts';
 
 export interface QueueSummary {
   queue: string;

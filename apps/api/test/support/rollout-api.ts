@@ -12,6 +12,7 @@ export {
   expectReliabilityEqual,
   expectStepMetricsEqual,
   groupByStep,
+  METRIC_KEYS,
 } from '../../../../libs/database/test/metrics-assertions.js';
 
 /**
