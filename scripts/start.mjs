@@ -6,6 +6,8 @@
 //       with docker compose; else from local binaries in .data/; else say what to install
 //   (d) create the database named in DATABASE_URL, if missing
 //   (e) npm run db:migrate --if-present
+//   (e') API tokens: the first admin token on a fresh installation (printed once), a new agent
+//       token for the local agent on every start (start/start-tokens.mjs)
 //   (f) run the API and a local gpu-agent, wait for GET /health, forward Ctrl-C / SIGTERM to both
 //       (`--demo`: the agent drives a simulated prime-rl on two simulated GPUs; see start/demo-agent.mjs)
 // Only node: built-ins are imported up front, so this runs before `npm ci`. No shell anywhere.
@@ -30,6 +32,7 @@ import { freePort, isLoopback, pingPostgres, pingRedis, portOf, shown } from './
 import { npm, run, say, StartError, startChild, stopWithin } from './start/processes.mjs';
 import { demoAgentEnv } from './start/demo-agent.mjs';
 import { seedExample } from './start/seed-example.mjs';
+import { ensureStartTokens } from './start/start-tokens.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Local state (databases, logs); BRIER_DATA_DIR moves it, e.g. for a second checkout.
@@ -90,8 +93,11 @@ async function main() {
   );
   await step('npm run db:migrate', npm(['run', 'db:migrate', '--if-present']), 10 * 60_000, env);
 
+  // (e') tokens
+  const tokens = await ensureStartTokens(env.DATABASE_URL, { say });
+
   // (f) the API and the agent
-  await startApps(env);
+  await startApps(env, tokens);
 }
 
 async function step(what, [command, args], timeoutMs, env = process.env) {
@@ -263,7 +269,7 @@ function describeExit({ code, signal }) {
   return code !== null ? `exit code ${code}` : `signal ${signal}`;
 }
 
-async function startApps(baseEnv) {
+async function startApps(baseEnv, tokens) {
   const port = Number(process.env.PORT || 3000);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
     throw new StartError('PORT must be a port number');
@@ -287,6 +293,7 @@ async function startApps(baseEnv) {
     startChild('agent', process.execPath, ['apps/gpu-agent/dist/main.js'], {
       ...env,
       API_URL: process.env.API_URL || apiUrl,
+      AGENT_API_TOKEN: process.env.AGENT_API_TOKEN || tokens.agentToken,
       ...(demo ? demoAgentEnv(ROOT, DATA_DIR) : {}),
     }),
   );
@@ -318,9 +325,10 @@ async function startApps(baseEnv) {
     await sleep(500);
   }
   if (phase !== 'running') return;
-  say(`Brier is up: ${apiUrl} (GET /health answers 200). Ctrl-C stops it.`);
-  // A fresh installation's first run: the seed's published run (only when there is no run yet).
-  await seedExample(apiUrl, { root: ROOT, say });
+  say(`Brier is up: ${apiUrl} (GET /health answers 200); the admin panel: ${apiUrl}/admin. Ctrl-C stops it.`);
+  // A fresh installation's first run: the seed's published run (only when there is no run yet),
+  // imported with the admin token this start created (a later start does not know one).
+  if (tokens.adminToken !== null) await seedExample(apiUrl, { root: ROOT, token: tokens.adminToken, say });
 }
 
 /** Stops the apps (signal, then SIGKILL past a deadline), then the services started here, then exits. */

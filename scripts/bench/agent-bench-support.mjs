@@ -96,11 +96,18 @@ export async function until(probe, { timeoutMs, intervalMs, what }) {
   }
 }
 
-/** GET or POST (with a JSON body) on the API; the parsed answer, or an error naming the status. */
+/** The bench API's admin Authorization header, for api() (setBenchAuth once the API is started). */
+let benchAuth = {};
+
+export function setBenchAuth(headers) {
+  benchAuth = headers;
+}
+
+/** GET or POST (with a JSON body) on the API as its admin; the parsed answer, or an error naming the status. */
 export async function api(url, path, body) {
   const response = await fetch(`${url}${path}`, {
     method: body ? 'POST' : 'GET',
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { ...benchAuth, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(10_000),
   });
@@ -223,10 +230,12 @@ const STOP_TIMEOUT_MS = 60_000;
 /**
  * The built agent (apps/gpu-agent/dist/main.js) with the fake prime-rl and nvidia-smi; resolves
  * once its worker pulls from the queue. `env` adds knobs (FAKE_PRIME_RL_STEP_SECONDS, …), which its
- * runs' processes inherit.
+ * runs' processes inherit. BENCH_AGENT_NODE_ARGS adds node flags, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to see where its CPU goes (the profile is written when it stops).
  */
 export async function startAgent(env) {
-  const child = spawn(process.execPath, [AGENT_MAIN], {
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, AGENT_MAIN], {
     cwd: root,
     // Only what the agent needs, as the agent's own tests do.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },

@@ -45,6 +45,7 @@ import {
   machineJiffies,
   procStat,
   readLedger,
+  setBenchAuth,
   startAgent,
   submitRun,
   switchableLaunchers,
@@ -244,10 +245,12 @@ export async function benchAgent(workDir) {
   let agent;
   try {
     apiServer = await startBenchApi(db.url, { BRIER_QUEUE_PREFIX: prefix });
+    setBenchAuth(apiServer.authHeaders);
     const clock = bootClock();
     const loadBefore = loadavg()[0];
     agent = await startAgent({
       API_URL: apiServer.url,
+      AGENT_API_TOKEN: apiServer.agentToken,
       REDIS_URL,
       BRIER_QUEUE_PREFIX: prefix,
       AGENT_NAME: 'bench-agent',

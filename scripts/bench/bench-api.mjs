@@ -1,6 +1,7 @@
 // A throwaway Brier API for benchmarks: a fresh database on the local Postgres (migrated with
 // libs/database/dist/migrate.js), the built API (apps/api/dist/main.js) on a free port with a
-// Redis key prefix of its own, and a stop() that removes all of it. Needs `npm run build`.
+// Redis key prefix of its own, an admin and an agent token (the rate limits off unless `env` sets
+// them: benches measure throughput), and a stop() that removes all of it. Needs `npm run build`.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -52,8 +53,25 @@ export async function createBenchDatabase() {
   return { name, url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-/** Start the built API on `databaseUrl`; resolves once GET /health answers 200. */
+/** A new API token in the bench database (through the built libs/database); the token itself. */
+export async function createBenchToken(databaseUrl, role, name = `bench-${role}`) {
+  const { ApiTokenRepository, createDataSource } = await import('@brier/database');
+  const dataSource = createDataSource(databaseUrl, { applicationName: 'brier-bench' });
+  await dataSource.initialize();
+  try {
+    return (await new ApiTokenRepository(dataSource).create({ name, role, createdBy: 'bench' })).token;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/**
+ * Start the built API on `databaseUrl`; resolves once GET /health answers 200, with its URL, the
+ * admin's `authHeaders` and an `agentToken` for bench agents.
+ */
 export async function startBenchApi(databaseUrl, env = {}) {
+  const adminToken = await createBenchToken(databaseUrl, 'admin');
+  const agentToken = await createBenchToken(databaseUrl, 'agent');
   const port = await freePort();
   const prefix = `bench-${randomBytes(6).toString('hex')}`;
   const child = spawn(process.execPath, [`${root}apps/api/dist/main.js`], {
@@ -66,6 +84,8 @@ export async function startBenchApi(databaseUrl, env = {}) {
       DATABASE_URL: databaseUrl,
       REDIS_URL,
       BRIER_QUEUE_PREFIX: prefix,
+      RATE_LIMIT_SUBMIT_PER_MINUTE: '0',
+      RATE_LIMIT_INGEST_PER_MINUTE: '0',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -85,6 +105,9 @@ export async function startBenchApi(databaseUrl, env = {}) {
   }
   return {
     url,
+    authHeaders: { authorization: `Bearer ${adminToken}` },
+    adminToken,
+    agentToken,
     pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
@@ -124,7 +147,7 @@ export function median(values) {
  * openAsBlob spends ~0.5 s of CPU sending 150 MB; a client should not be what a benchmark of the
  * server measures.) Resolves with the status and the parsed JSON answer.
  */
-export async function postMultipart(url, fields, files) {
+export async function postMultipart(url, fields, files, auth = {}) {
   const boundary = `----brier-bench-${randomBytes(12).toString('hex')}`;
   const parts = [];
   for (const [name, value] of Object.entries(fields)) {
@@ -149,7 +172,11 @@ export async function postMultipart(url, fields, files) {
       url,
       {
         method: 'POST',
-        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': length },
+        headers: {
+          ...auth,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': length,
+        },
       },
       async (res) => {
         let text = '';

@@ -34,6 +34,8 @@ const TARGET_ROLLOUTS_PER_SECOND = 50_000;
 const MiB = 1024 * 1024;
 const root = new URL('../../', import.meta.url).pathname;
 const round = (x) => Number(x.toFixed(3));
+/** The bench API's admin Authorization header (set once it is started). */
+let auth = {};
 
 async function importOnce(apiUrl, file, client = 'http') {
   const started = performance.now();
@@ -43,13 +45,16 @@ async function importOnce(apiUrl, file, client = 'http') {
     const form = new FormData();
     form.append('name', 'bench import with fetch');
     form.append('files', await openAsBlob(file), 'generations.jsonl');
-    const response = await fetch(`${apiUrl}/v1/imports`, { method: 'POST', body: form });
+    const response = await fetch(`${apiUrl}/v1/imports`, { method: 'POST', body: form, headers: auth });
     status = response.status;
     body = await response.json();
   } else {
-    ({ status, body } = await postMultipart(`${apiUrl}/v1/imports`, { name: 'bench import' }, [
-      { name: 'generations.jsonl', path: file },
-    ]));
+    ({ status, body } = await postMultipart(
+      `${apiUrl}/v1/imports`,
+      { name: 'bench import' },
+      [{ name: 'generations.jsonl', path: file }],
+      auth,
+    ));
   }
   const seconds = (performance.now() - started) / 1000;
   if (status !== 201) throw new Error(`import answered ${status}: ${JSON.stringify(body)}`);
@@ -79,6 +84,7 @@ function postRollouts(apiUrl, runId, file, batchId) {
       {
         method: 'POST',
         headers: {
+          ...auth,
           'content-type': 'application/x-ndjson',
           'content-length': statSync(file).size,
           'batch-id': batchId,
@@ -249,6 +255,7 @@ export async function benchImport(workDir) {
   let api;
   try {
     api = await startBenchApi(database.url);
+    auth = api.authHeaders;
     // The first import also starts the parse workers and warms the JIT: reported, not in the median.
     const cold = await importOnce(api.url, file);
     const runs = [];

@@ -18,6 +18,8 @@ const REQUESTS = Number(process.env.BENCH_METRICS_REQUESTS ?? 300);
 const TARGET_P50_MS = 5;
 
 const round = (x, digits = 2) => Number(x.toFixed(digits));
+/** The bench API's admin Authorization header (set once it is started). */
+let auth = {};
 
 async function importSeed(apiUrl) {
   const form = new FormData();
@@ -25,7 +27,7 @@ async function importSeed(apiUrl) {
   for (const name of ['calibration_metrics.csv', 'orchestrator.stdout']) {
     form.append('files', await openAsBlob(join(root, 'examples/seed-run', name)), name);
   }
-  const response = await fetch(`${apiUrl}/v1/imports`, { method: 'POST', body: form });
+  const response = await fetch(`${apiUrl}/v1/imports`, { method: 'POST', body: form, headers: auth });
   const body = await response.json();
   if (response.status !== 201)
     throw new Error(`seed import answered ${response.status}: ${JSON.stringify(body)}`);
@@ -34,11 +36,11 @@ async function importSeed(apiUrl) {
 
 /** p50/p99 (ms) of sequential GETs, after a warm-up. */
 async function latency(url, count = REQUESTS) {
-  for (let i = 0; i < 20; i++) await (await fetch(url)).arrayBuffer();
+  for (let i = 0; i < 20; i++) await (await fetch(url, { headers: auth })).arrayBuffer();
   const times = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const response = await fetch(url);
+    const response = await fetch(url, { headers: auth });
     await response.arrayBuffer();
     times.push(performance.now() - started);
     if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
@@ -112,6 +114,7 @@ export async function benchMetrics() {
   try {
     await client.connect();
     api = await startBenchApi(database.url);
+    auth = api.authHeaders;
     const runId = await importSeed(api.url);
     const alone = await measure(api.url, client, runId, sql);
     const filled = await fillOtherRuns(client, sql, OTHER_RUNS);

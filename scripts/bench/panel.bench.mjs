@@ -19,8 +19,12 @@ const LOADS = 4;
 const TARGET_MS = 1000;
 const RENDERED = 'figure.reliability svg[aria-label], [data-chart="reward"] svg[aria-label]';
 
+/** The bench API's admin token (set once it is started). */
+let adminToken = '';
+
 async function json(url, init) {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(120_000) });
+  const headers = { ...init.headers, authorization: `Bearer ${adminToken}` };
+  const response = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(120_000) });
   const body = await response.json();
   if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
   return body;
@@ -69,6 +73,11 @@ async function bigRun(apiUrl) {
 /** Milliseconds from navigation to `count` drawn figures, for LOADS loads of the page (the first cold). */
 async function renderTimes(browser, url, count) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // The panel's login (the session cookie), as a user does before opening the run.
+  const login = await page.context().request.post(new URL('/v1/session', url).href, {
+    data: { token: adminToken },
+  });
+  if (login.status() !== 200) throw new Error(`panel login answered ${login.status()}`);
   await page.addInitScript(`(() => {
     const check = () => {
       if (document.querySelectorAll(${JSON.stringify(RENDERED)}).length < ${count}) return false;
@@ -83,8 +92,9 @@ async function renderTimes(browser, url, count) {
   const times = [];
   for (let load = 0; load < LOADS; load++) {
     await (load === 0 ? page.goto(url) : page.reload());
+    // A function, not a string: the panel's Content-Security-Policy forbids evaluating strings.
     const handle = await page.waitForFunction(
-      `performance.getEntriesByName('brier:rendered')[0]?.startTime`,
+      () => performance.getEntriesByName('brier:rendered')[0]?.startTime,
       null,
       { timeout: 30_000 },
     );
@@ -97,6 +107,7 @@ async function renderTimes(browser, url, count) {
 export async function benchPanel() {
   const db = await createBenchDatabase();
   const api = await startBenchApi(db.url);
+  adminToken = api.adminToken;
   const browser = await chromium.launch({
     executablePath: process.env.BRIER_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 
-import { deletePrefix } from './bench-api.mjs';
+import { createBenchToken, deletePrefix } from './bench-api.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_DATABASE_URL =
@@ -83,7 +83,7 @@ async function withAdmin(sql) {
 }
 
 /** One POST /v1/runs on a keep-alive connection: { status, ms, id }. */
-function submit(baseUrl, agent) {
+function submit(baseUrl, agent, token) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = httpRequest(
@@ -92,6 +92,7 @@ function submit(baseUrl, agent) {
         method: 'POST',
         agent,
         headers: {
+          authorization: `Bearer ${token}`,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(BODY),
           'idempotency-key': randomUUID(),
@@ -167,6 +168,7 @@ export async function benchSubmit(_workDir) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     await runMigrations(databaseUrl);
+    const token = await createBenchToken(databaseUrl, 'researcher');
     child = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
       env: {
         ...process.env,
@@ -176,19 +178,21 @@ export async function benchSubmit(_workDir) {
         DATABASE_URL: databaseUrl,
         REDIS_URL,
         BRIER_QUEUE_PREFIX: prefix,
+        // Throughput is what is measured here: no per-token submit limit.
+        RATE_LIMIT_SUBMIT_PER_MINUTE: '0',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitForHealth(baseUrl, child);
 
-    for (let i = 0; i < WARMUP; i++) await submit(baseUrl, agent);
+    for (let i = 0; i < WARMUP; i++) await submit(baseUrl, agent, token);
 
     // Latency: one at a time.
     const latencies = [];
     const sampleIds = [];
     let latencyErrors = 0;
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const result = await submit(baseUrl, agent);
+      const result = await submit(baseUrl, agent, token);
       if (result.status !== 202) latencyErrors += 1;
       else {
         latencies.push(result.ms);
@@ -210,7 +214,7 @@ export async function benchSubmit(_workDir) {
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() < stopAt && issued < MAX_SUBMITS) {
           issued += 1;
-          const result = await submit(baseUrl, agent);
+          const result = await submit(baseUrl, agent, token);
           statuses[result.status] = (statuses[result.status] ?? 0) + 1;
           if (result.status === 202) loaded.push(result.ms);
         }

@@ -11,13 +11,15 @@ export const SEED_EXAMPLE_ORIGIN =
   'SPAR-Self-Forecasting/gemma2-boolq-calibration @ ad766c3e089583949795f11d7fbea9365c2d8540 (examples/seed-run)';
 
 /**
- * Import examples/seed-run into the API at `apiUrl` if it has no run yet. Returns the run's URL,
+ * Import examples/seed-run into the API at `apiUrl` if it has no run yet, with `token` (an admin
+ * or researcher API token: the run is owned by its name). Returns the run's URL,
  * or null when nothing was imported. Never throws: a failure is reported through `say` and the
  * API keeps running without the example.
  */
-export async function seedExample(apiUrl, { root, say, timeoutMs = 120_000 }) {
+export async function seedExample(apiUrl, { root, token, say, timeoutMs = 120_000 }) {
+  const headers = { authorization: `Bearer ${token}` };
   try {
-    const list = await fetch(`${apiUrl}/v1/runs?limit=1`, { signal: AbortSignal.timeout(10_000) });
+    const list = await fetch(`${apiUrl}/v1/runs?limit=1`, { headers, signal: AbortSignal.timeout(10_000) });
     if (list.status !== 200) {
       say(`example: GET /v1/runs answered ${list.status}; not importing the seed's run`);
       return null;
@@ -38,6 +40,7 @@ export async function seedExample(apiUrl, { root, say, timeoutMs = 120_000 }) {
     for (const name of SEED_EXAMPLE_FILES) form.append('files', await openAsBlob(join(dir, name)), name);
     const response = await fetch(`${apiUrl}/v1/imports`, {
       method: 'POST',
+      headers,
       body: form,
       signal: AbortSignal.timeout(timeoutMs),
     });

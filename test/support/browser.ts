@@ -41,3 +41,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Logs `page`'s browser context in with an API token: POST /v1/session from the context's own
+ * request client, so the HttpOnly session cookie lands in the context's cookie jar (what the
+ * login page does; a test of the page itself fills its form).
+ */
+export async function logIn(page: Page, apiUrl: string, token: string): Promise<void> {
+  const answer = await page.context().request.post(`${apiUrl}/v1/session`, { data: { token } });
+  if (answer.status() !== 200) throw new Error(`log in: ${answer.status()} ${await answer.text()}`);
+}

@@ -3,7 +3,41 @@
 // Nest needs, and a relative `./x.js` import finds `./x.ts`. Registered by register-ts.mjs.
 import { readFile } from 'node:fs/promises';
 
-import { transform } from '@swc/core';
+/** (source, path) → JavaScript: SWC by default, TypeScript's transpiler in worker threads. */
+let compile = compileWithSwc;
+
+export async function initialize(data) {
+  if (data?.compiler === 'typescript') compile = await typescriptCompiler();
+}
+
+async function compileWithSwc(source, path) {
+  const { transform } = await import('@swc/core');
+  const { code } = await transform(source, {
+    filename: path,
+    sourceMaps: 'inline',
+    module: { type: 'es6' },
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      keepClassNames: true,
+    },
+  });
+  return code;
+}
+
+async function typescriptCompiler() {
+  const { default: ts } = await import('typescript');
+  const compilerOptions = {
+    module: ts.ModuleKind.ESNext,
+    target: ts.ScriptTarget.ES2022,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    useDefineForClassFields: false,
+    inlineSourceMap: true,
+  };
+  return (source, path) => ts.transpileModule(source, { fileName: path, compilerOptions }).outputText;
+}
 
 export async function resolve(specifier, context, nextResolve) {
   try {
@@ -18,16 +52,6 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const path = new URL(url).pathname;
-  const { code } = await transform(await readFile(path, 'utf8'), {
-    filename: path,
-    sourceMaps: 'inline',
-    module: { type: 'es6' },
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      keepClassNames: true,
-    },
-  });
-  return { format: 'module', source: code, shortCircuit: true };
+  const source = await compile(await readFile(path, 'utf8'), path);
+  return { format: 'module', source, shortCircuit: true };
 }

@@ -5,6 +5,8 @@ import { RunsPage } from './pages/runs/runs-page.js';
 import { SubmitPage } from './pages/submit/submit-page.js';
 import { href, type Page } from './router/location.js';
 import { usePage } from './router/use-page.js';
+import { maySubmit } from './session/session.js';
+import { useSession } from './session/session-context.js';
 
 const NAV: readonly { name: Page['name']; text: string; path: string }[] = [
   { name: 'runs', text: 'Runs', path: 'runs' },
@@ -38,9 +40,11 @@ function Content({ page }: { page: Page }) {
   }
 }
 
-/** The panel: a skip link, the navigation, and the page of the location hash. */
-export function App() {
+/** The panel: a skip link, the navigation (what the session's role may use), and the page of the location hash. */
+export function App({ onLogout }: { onLogout: () => void }) {
   const page = usePage();
+  const session = useSession();
+  const nav = NAV.filter((item) => item.name !== 'submit' || maySubmit(session));
   const current = page.name === 'run' ? 'runs' : page.name;
   return (
     <>
@@ -57,7 +61,7 @@ export function App() {
         </a>
         <nav aria-label="Sections">
           <ul>
-            {NAV.map((item) => (
+            {nav.map((item) => (
               <li key={item.name}>
                 <a href={href(item.path)} aria-current={current === item.name ? 'page' : undefined}>
                   {item.text}
@@ -69,6 +73,14 @@ export function App() {
             </li>
           </ul>
         </nav>
+        <span class="who">
+          <span class="muted">
+            {session.name} ({session.role})
+          </span>{' '}
+          <button type="button" onClick={onLogout}>
+            Log out
+          </button>
+        </span>
       </header>
       <main id="main" tabIndex={-1}>
         <Content page={page} />

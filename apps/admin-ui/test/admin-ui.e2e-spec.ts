@@ -22,13 +22,19 @@ import { buildAdminUi } from './support/ui-build.js';
 interface SeedExample {
   seedExample: (
     apiUrl: string,
-    options: { root: string; say: (text: string) => void },
+    options: { root: string; token: string; say: (text: string) => void },
   ) => Promise<string | null>;
 }
 const { seedExample } = (await import(
   new URL('../../../scripts/start/seed-example.mjs', import.meta.url).href
 )) as SeedExample;
 const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** What page functions use of the browser's window (these tests are typed without the DOM library). */
+interface PageWindow {
+  scrollTo(x: number, y: number): void;
+  document: { querySelector(selector: string): { textContent: string | null } | null };
+}
 
 /** Page render times (ms from navigation), reported at the end, not asserted. */
 const timings: Record<string, number> = {};
@@ -46,7 +52,11 @@ beforeAll(async () => {
   ]);
   api = started;
   const said: string[] = [];
-  const url = await seedExample(api.url, { root: ROOT, say: (text) => said.push(text) });
+  const url = await seedExample(api.url, {
+    root: ROOT,
+    token: api.adminToken,
+    say: (text) => said.push(text),
+  });
   if (!url) throw new Error(`the seed's run was not imported:\n${said.join('\n')}`);
   seedId = url.split('/').pop()!;
   browser = await launchBrowser();
@@ -62,11 +72,11 @@ afterAll(async () => {
 });
 
 function open(hash: string, viewport?: { width: number; height: number }): Promise<Page> {
-  return openPanel(browser, api.url, hash === '' ? null : hash, viewport);
+  return openPanel(browser, api.url, api.adminToken, hash === '' ? null : hash, viewport);
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const answer = await request<T>(`${api.url}${path}`);
+  const answer = await request<T>(`${api.url}${path}`, { headers: api.authHeaders });
   expect(answer.status, path).toBe(200);
   return answer.body;
 }
@@ -151,7 +161,7 @@ describe('the admin panel in a browser', { timeout: 60_000 }, () => {
       .waitFor({ timeout: 10_000 });
 
     await screenshot(page, 'run-seed-desktop');
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.evaluate(() => (globalThis as unknown as PageWindow).scrollTo(0, 0));
     await page.screenshot({ path: join(SCREENSHOTS_DIR, 'run-seed-top.png') });
     expect(pageErrors(page)).toEqual([]);
 
@@ -161,8 +171,8 @@ describe('the admin panel in a browser', { timeout: 60_000 }, () => {
   });
 
   it('keeps a 1,000-step run usable: every step charted, a window of the 200 reliability diagrams', async () => {
-    const id = await submitProbeRun(api.url, 'thousand steps');
-    await ingestProbeSteps(api.url, id, 1000);
+    const id = await submitProbeRun(api, 'thousand steps');
+    await ingestProbeSteps(api, id, 1000);
     const page = await open('');
     await markWhenRendered(
       page,
@@ -244,8 +254,13 @@ describe('the admin panel in a browser', { timeout: 60_000 }, () => {
     // The first step waits for the agent process to start (SWC-compiled from sources), register and claim.
     const waitSteps = (atLeast: number, timeout = 30_000) =>
       page.waitForFunction(
-        `Number(document.querySelector('[data-testid="step-count"]')?.textContent?.split(' ')[0] ?? 0) >= ${atLeast}`,
-        null,
+        (least) => {
+          const count = (globalThis as unknown as PageWindow).document.querySelector(
+            '[data-testid="step-count"]',
+          );
+          return Number(count?.textContent?.split(' ')[0] ?? 0) >= least;
+        },
+        atLeast,
         { timeout },
       );
     try {

@@ -28,7 +28,7 @@ let runId: string;
 const answers = new Map<RouteName, unknown>();
 
 async function getJson(path: string): Promise<unknown> {
-  const answer = await request(`${api.url}${path}`);
+  const answer = await request(`${api.url}${path}`, { headers: api.authHeaders });
   if (answer.status !== 200)
     throw new Error(`GET ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
@@ -37,9 +37,9 @@ async function getJson(path: string): Promise<unknown> {
 beforeAll(async () => {
   api = await startTestApi();
   doc = (await getJson('/docs/json')) as OpenApiDocument;
-  runId = await submitProbeRun(api.url, 'openapi probe');
-  await ingestProbeStep(api.url, runId, 0);
-  await ingestProbeStep(api.url, runId, 1);
+  runId = await submitProbeRun(api, 'openapi probe');
+  await ingestProbeStep(api, runId, 0);
+  await ingestProbeStep(api, runId, 1);
 
   const id = { id: runId };
   const get = (name: RouteName, params = {}, query = {}) =>
@@ -58,14 +58,16 @@ beforeAll(async () => {
     get('queueSummary'),
     get('presets'),
   ]);
-  const other = await submitProbeRun(api.url, 'openapi cancel probe');
-  answers.set('submitRun', (await request(`${api.url}/v1/runs/${other}`)).body);
+  const other = await submitProbeRun(api, 'openapi cancel probe');
+  answers.set('submitRun', (await request(`${api.url}/v1/runs/${other}`, { headers: api.authHeaders })).body);
   const cancelled = await request(`${api.url}${routeUrl(API_ROUTES.cancelRun, { id: other })}`, {
+    headers: api.authHeaders,
     method: 'POST',
   });
   expect(cancelled.status).toBe(200);
   answers.set('cancelRun', cancelled.body);
   const retried = await request(`${api.url}${routeUrl(API_ROUTES.retryRun, { id: other })}`, {
+    headers: api.authHeaders,
     method: 'POST',
   });
   expect(retried.status).toBe(202);
@@ -111,12 +113,12 @@ describe('the admin panel client against the OpenAPI document', () => {
   });
 
   it("a run's live stream sends the run, then steps rows shaped like the metrics", async () => {
-    const live = await openLive(`${api.url}${routeUrl(API_ROUTES.runLive, { id: runId })}`);
+    const live = await openLive(`${api.url}${routeUrl(API_ROUTES.runLive, { id: runId })}`, api.authHeaders);
     try {
       expect(live.status).toBe(200);
       const run = await live.next('run');
       expect(checkValue(run, API_ROUTES.runLive.events.run)).toEqual([]);
-      await ingestProbeStep(api.url, runId, 2);
+      await ingestProbeStep(api, runId, 2);
       const steps = await live.next<{ step: number }[]>('steps', (rows) =>
         rows.some((row) => row.step === 2),
       );
@@ -127,10 +129,10 @@ describe('the admin panel client against the OpenAPI document', () => {
   });
 
   it('the runs stream sends a changed run shaped like the list items', async () => {
-    const live = await openLive(`${api.url}${routeUrl(API_ROUTES.runsLive)}`);
+    const live = await openLive(`${api.url}${routeUrl(API_ROUTES.runsLive)}`, api.authHeaders);
     try {
       expect(live.status).toBe(200);
-      const id = await submitProbeRun(api.url, 'openapi live probe');
+      const id = await submitProbeRun(api, 'openapi live probe');
       const run = await live.next<{ id: string }>('run', (r) => r.id === id);
       expect(checkValue(run, API_ROUTES.runsLive.events.run)).toEqual([]);
     } finally {
@@ -139,19 +141,25 @@ describe('the admin panel client against the OpenAPI document', () => {
   });
 
   it("a run's log stream answers as a stream", async () => {
-    const live = await openLive(`${api.url}${routeUrl(API_ROUTES.logStream, { id: runId })}`);
+    const live = await openLive(
+      `${api.url}${routeUrl(API_ROUTES.logStream, { id: runId })}`,
+      api.authHeaders,
+    );
     live.close();
     expect(live.status).toBe(200);
     expect(live.contentType).toContain('text/event-stream');
   });
 
   it('the download links answer with their formats', async () => {
-    const csv = await fetch(`${api.url}${routeUrl(API_ROUTES.metricsCsv, { id: runId })}`);
+    const csv = await fetch(`${api.url}${routeUrl(API_ROUTES.metricsCsv, { id: runId })}`, {
+      headers: api.authHeaders,
+    });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect((await csv.text()).split('\r\n')[0]).toContain('reward');
     const jsonl = await fetch(
       `${api.url}${routeUrl(API_ROUTES.rolloutsExport, { id: runId }, { format: 'jsonl' })}`,
+      { headers: api.authHeaders },
     );
     expect(jsonl.status).toBe(200);
     expect((await jsonl.text()).trim().split('\n')).toHaveLength(24);

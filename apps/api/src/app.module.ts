@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 
 import { AgentsModule } from './agents/agents.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ApiConfigModule } from './config/api-config.module.js';
 import { ApiConfig } from './config/api.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         ApiConfigModule.forValue(config),
         DatabaseModule,
         QueueModule,
+        AuthModule,
         HealthModule,
         // Feature modules: one line each.
         LiveModule, // before RunsModule, whose /v1/runs/{id} would take /v1/runs/live

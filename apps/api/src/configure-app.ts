@@ -5,6 +5,7 @@ import type { ApiConfig } from './config/api.config.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { createFormBodyBlocker, createJsonBodyMiddleware } from './http/json-body.middleware.js';
 import { setupOpenApi } from './http/openapi.js';
+import { applySecurityHeaders } from './http/security-headers.js';
 import { createValidationPipe } from './http/validation-pipe.js';
 
 /**
@@ -16,15 +17,18 @@ import { createValidationPipe } from './http/validation-pipe.js';
  *   ingestion routes (http/body-limits.ts), 413 past the limit, 400 for malformed JSON;
  * - validation: a global ValidationPipe with the run request's rules (unknown fields are errors);
  * - errors: one body shape, 503 + Retry-After when Postgres or Redis is unavailable, no stacks;
+ * - access: a token on every route but GET /health (auth/, docs/security.md), secure headers
+ *   (helmet) and CORS closed unless CORS_ORIGINS lists origins;
  * - OpenAPI at /docs (UI) and /docs/json;
  * - shutdown hooks.
  */
 export function configureApp(
   app: INestApplication,
-  _config: ApiConfig,
+  config: ApiConfig,
   options: { exitOnShutdown?: boolean } = {},
 ): void {
   app.enableVersioning({ type: VersioningType.URI });
+  applySecurityHeaders(app, config);
   // Registered before Nest's own body parsers, which see these names and stand aside.
   app.use(createJsonBodyMiddleware());
   app.use(createFormBodyBlocker());

@@ -22,7 +22,7 @@ afterAll(() => api?.close());
 
 describe('GET /v1/presets', () => {
   it('lists every preset of configs/presets as written (name, description, kind, resources, spec)', async () => {
-    const answer = await fetch(`${api.url}/v1/presets`);
+    const answer = await fetch(`${api.url}/v1/presets`, { headers: api.authHeaders });
     expect(answer.status).toBe(200);
     const presets = (await answer.json()) as { name: string }[];
     expect(onDisk.length).toBeGreaterThanOrEqual(2);
@@ -31,11 +31,11 @@ describe('GET /v1/presets', () => {
   });
 
   it('answers one by name, and 404 naming the available ones for an unknown name', async () => {
-    const one = await fetch(`${api.url}/v1/presets/smoke-tiny`);
+    const one = await fetch(`${api.url}/v1/presets/smoke-tiny`, { headers: api.authHeaders });
     expect(one.status).toBe(200);
     expect(await one.json()).toEqual(onDisk.find((p) => p.name === 'smoke-tiny'));
 
-    const missing = await fetch(`${api.url}/v1/presets/no-such-preset`);
+    const missing = await fetch(`${api.url}/v1/presets/no-such-preset`, { headers: api.authHeaders });
     expect(missing.status).toBe(404);
     const body = (await missing.json()) as { message: string; available: string[] };
     expect(body.message).toContain("preset 'no-such-preset' does not exist");
@@ -43,7 +43,7 @@ describe('GET /v1/presets', () => {
   });
 
   it('is in the OpenAPI document, with the live streams as text/event-stream', async () => {
-    const document = (await (await fetch(`${api.url}/docs/json`)).json()) as {
+    const document = (await (await fetch(`${api.url}/docs/json`, { headers: api.authHeaders })).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
     };
     expect(document.paths['/v1/presets']?.['get']).toBeDefined();

@@ -3,7 +3,17 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RunReaper } from '../src/agents/run-reaper.js';
-import { claimed, createRun, get, post, registerAgent, type Answer } from './support/agent-api.js';
+import {
+  claimed,
+  createRun,
+  get,
+  post,
+  registerAgent,
+  storeWholeSteps,
+  TEST_RUN_BATCH,
+  type Answer,
+} from './support/agent-api.js';
+import { ndjson, postRollouts } from './support/rollout-api.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
 
 let api: TestApi;
@@ -59,7 +69,7 @@ describe('the agent-facing API against real Postgres and Redis', () => {
 
     const claim = await claimed(agent.claim(runId, [0, 1]));
     expect(claim).toMatchObject({ runId, kind: 'train', attempt: 1, specVersion: 1, resumeStep: null });
-    expect(claim.spec).toEqual({ model: 'google/gemma-2-2b-it', maxSteps: 50 });
+    expect(claim.spec).toEqual({ model: 'google/gemma-2-2b-it', maxSteps: 50, batchSize: TEST_RUN_BATCH });
     const lease = claim.leaseToken;
 
     const progress = await post(api, AGENT_API.progress(runId), {
@@ -352,6 +362,7 @@ describe('the agent-facing API against real Postgres and Redis', () => {
         path: `out/step_${step}/${kind}`,
         complete,
       });
+    await storeWholeSteps(api, runId, leaseToken, 20);
     for (const answer of await Promise.all([
       report(10, 'trainer', true),
       report(20, 'trainer', true),
@@ -399,6 +410,37 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       { number: 1, status: 'failed', resume_step: null },
       { number: 2, status: 'failed', resume_step: 20 },
     ]);
+  });
+
+  it('never resumes past a step whose rollouts did not all arrive (they would be lost for good)', async () => {
+    const agent = await registerAgent(api, 'partial-agent');
+    const runId = await createRun(api);
+    const { leaseToken } = await claimed(agent.claim(runId));
+    // Steps 0-14 whole, step 15 half (the rest was in the lost agent's spool), checkpoints 10 and 20.
+    await storeWholeSteps(api, runId, leaseToken, 15);
+    const half = ndjson([{ step: 15, sample_key: 'q0', ground_truth: true, p_yes: 0.7, brier_score: 0.09 }]);
+    expect((await postRollouts(api, runId, half, { leaseToken })).status).toBe(200);
+    for (const step of [10, 20]) {
+      const answer = await post(api, AGENT_API.checkpoints(runId), {
+        leaseToken,
+        step,
+        kind: 'trainer',
+        path: `out/step_${step}/trainer`,
+        complete: true,
+      });
+      expect(answer.status).toBe(200);
+    }
+    const finish = await post(api, AGENT_API.finish(runId), {
+      leaseToken,
+      outcome: 'failed',
+      exitCode: 137,
+      error: { message: 'OOM killed', retryable: true },
+    });
+    expect(finish.body).toMatchObject({ status: 'queued' });
+
+    const resumed = await claimed(agent.claim(runId));
+    expect(resumed).toMatchObject({ attempt: 2, resumeStep: 10 });
+    expect(resumed.resumeCheckpoint).toMatchObject({ step: 10, path: 'out/step_10/trainer' });
   });
 
   it('a run lost RUN_MAX_LOST_ATTEMPTS times fails instead of being re-queued', async () => {

@@ -20,7 +20,7 @@ afterAll(() => api?.close());
 
 describe('OpenAPI', () => {
   it('serves the document at /docs/json with the runs routes and the CreateRunDto schema', async () => {
-    const response = await request<OpenApiDocument>(`${api.url}/docs/json`);
+    const response = await request<OpenApiDocument>(`${api.url}/docs/json`, { headers: api.authHeaders });
     expect(response.status).toBe(200);
     const doc = response.body;
     expect(doc.openapi).toMatch(/^3\./);
@@ -54,7 +54,10 @@ describe('OpenAPI', () => {
   });
 
   it('serves Swagger UI at /docs', async () => {
-    const response = await fetch(`${api.url}/docs`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${api.url}/docs`, {
+      headers: api.authHeaders,
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toMatch(/swagger/i);
@@ -63,27 +66,31 @@ describe('OpenAPI', () => {
 
 describe('errors', () => {
   it('answers an unknown route with the API error shape', async () => {
-    const response = await request(`${api.url}/v1/nothing-here`);
+    const response = await request(`${api.url}/v1/nothing-here`, { headers: api.authHeaders });
     expect(response).toMatchObject({ status: 404, body: { statusCode: 404, error: 'Not Found' } });
   });
 
   it('takes gzip-encoded JSON, and refuses other charsets and encodings with 415', async () => {
     const gzipped = await fetch(`${api.url}/v1/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' },
+      headers: {
+        ...api.authHeaders,
+        'content-type': 'application/json; charset=utf-8',
+        'content-encoding': 'gzip',
+      },
       body: gzipSync(JSON.stringify(SEED_SUBMIT)),
       signal: AbortSignal.timeout(10_000),
     });
     expect(gzipped.status).toBe(202);
     const latin1 = await request(`${api.url}/v1/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=latin1' },
+      headers: { ...api.authHeaders, 'content-type': 'application/json; charset=latin1' },
       body: JSON.stringify(SEED_SUBMIT),
     });
     expect(latin1.status).toBe(415);
     const brotli = await request(`${api.url}/v1/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      headers: { ...api.authHeaders, 'content-type': 'application/json', 'content-encoding': 'br' },
       body: 'x',
     });
     expect(brotli.status).toBe(415);
@@ -93,13 +100,13 @@ describe('errors', () => {
     const big = JSON.stringify({ rows: 'x'.repeat(2 * 1024 * 1024) });
     const rollouts = await request(`${api.url}/v1/runs/${randomUUID()}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...api.authHeaders, 'content-type': 'application/json' },
       body: big,
     });
     expect(rollouts.status).not.toBe(413);
     const ndjson = await request(`${api.url}/v1/runs/${randomUUID()}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { ...api.authHeaders, 'content-type': 'application/x-ndjson' },
       body: '{}\n',
     });
     expect(ndjson.status).not.toBe(415);
@@ -118,6 +125,7 @@ describe('Postgres unavailable', () => {
         ['GET', `/v1/runs/${randomUUID()}`],
       ] as const) {
         const response = await request<{ message: string }>(`${down.url}${path}`, {
+          headers: down.authHeaders,
           method,
           ...(method === 'POST' ? { json: SEED_SUBMIT } : {}),
         });

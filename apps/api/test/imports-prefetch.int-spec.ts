@@ -50,6 +50,7 @@ async function postParts(
     else form.append('files', await openAsBlob(part.file), 'generations.jsonl');
   }
   const response = await fetch(`${target.url}/v1/imports`, {
+    headers: target.authHeaders,
     method: 'POST',
     body: form,
     signal: AbortSignal.timeout(60_000),

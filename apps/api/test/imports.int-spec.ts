@@ -76,6 +76,7 @@ async function postImport(
   for (const file of files)
     form.append('files', await openAsBlob(file.path), file.name ?? file.path.split('/').pop());
   const response = await fetch(`${target.url}/v1/imports`, {
+    headers: target.authHeaders,
     method: 'POST',
     body: form,
     signal: AbortSignal.timeout(120_000),
@@ -210,7 +211,7 @@ describe('POST /v1/imports', () => {
 
     const json = await fetch(`${api.url}/v1/imports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...api.authHeaders, 'content-type': 'application/json' },
       body: '{}',
     });
     expect(json.status).toBe(415);

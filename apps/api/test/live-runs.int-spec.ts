@@ -30,7 +30,7 @@ afterEach(() => {
 afterAll(() => api?.close());
 
 async function live(path: string): Promise<LiveClient> {
-  const client = await openLive(`${api.url}${path}`);
+  const client = await openLive(`${api.url}${path}`, api.authHeaders);
   clients.push(client);
   return client;
 }
@@ -46,10 +46,14 @@ const hub = (): LiveHub => api.app.get(LiveHub);
 /** A client that reads the headers, then nothing more: its socket is paused. */
 function openStalled(url: string): Promise<ClientRequest> {
   return new Promise((resolve, reject) => {
-    const request = httpGet(url, { headers: { accept: 'text/event-stream' } }, (response) => {
-      response.pause();
-      resolve(request);
-    });
+    const request = httpGet(
+      url,
+      { headers: { ...api.authHeaders, accept: 'text/event-stream' } },
+      (response) => {
+        response.pause();
+        resolve(request);
+      },
+    );
     request.on('error', (error) => {
       if (!request.destroyed) reject(error);
     });
@@ -80,7 +84,10 @@ describe('GET /v1/runs/{id}/live', () => {
     const now = (await get<MetricsRow[]>(api, `/v1/runs/${run.id}/metrics`)).body;
     expect(oneStep).toEqual([now.find((row) => row.step === 2)]);
 
-    const cancel = await fetch(`${api.url}/v1/runs/${run.id}/cancel`, { method: 'POST' });
+    const cancel = await fetch(`${api.url}/v1/runs/${run.id}/cancel`, {
+      headers: api.authHeaders,
+      method: 'POST',
+    });
     expect(cancel.status).toBe(200);
     const cancelled = await client.next<RunView>('run', (r) => r.status === 'cancelled');
     expect(cancelled).toEqual((await get(api, `/v1/runs/${run.id}`)).body);
@@ -113,7 +120,10 @@ describe('GET /v1/runs/{id}/live', () => {
     const run = await createRun(api);
     const client = await live(`/v1/runs/${run.id}/live`);
     await client.next('run');
-    const deleted = await fetch(`${api.url}/v1/runs/${run.id}?force=true`, { method: 'DELETE' });
+    const deleted = await fetch(`${api.url}/v1/runs/${run.id}?force=true`, {
+      headers: api.authHeaders,
+      method: 'DELETE',
+    });
     expect(deleted.status).toBe(204);
     expect(await client.next('deleted')).toEqual({ id: run.id });
     await waitFor(() => (hub().stats().watchedRuns === 0 ? true : undefined), { what: 'the stream to end' });
@@ -128,7 +138,7 @@ describe('GET /v1/runs/live', () => {
 
     const submitted = await fetch(`${api.url}/v1/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...api.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'train', preset: 'smoke-tiny', name: 'live-list' }),
     });
     expect(submitted.status).toBe(202);
@@ -136,7 +146,7 @@ describe('GET /v1/runs/live', () => {
     const created = await client.next<RunView>('run', (r) => r.id === id);
     expect(created.status).toBe('queued');
 
-    await fetch(`${api.url}/v1/runs/${id}/cancel`, { method: 'POST' });
+    await fetch(`${api.url}/v1/runs/${id}/cancel`, { headers: api.authHeaders, method: 'POST' });
     const cancelled = await client.next<RunView>('run', (r) => r.id === id && r.status === 'cancelled');
     const page = (await get<{ items: RunView[] }>(api, `/v1/runs?name=live-list`)).body;
     expect(cancelled).toEqual(page.items.find((r) => r.id === id));

@@ -217,7 +217,12 @@ describe('POST /v1/runs/{id}/rollouts', () => {
 
     const notGzip = await fetch(`${api.url}/v1/runs/${run.id}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'batch-id': 'not-gzip' },
+      headers: {
+        ...api.authHeaders,
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'gzip',
+        'batch-id': 'not-gzip',
+      },
       body: 'not gzip at all',
     });
     expect(notGzip.status).toBe(400);
@@ -256,7 +261,12 @@ describe('POST /v1/runs/{id}/rollouts', () => {
     expect((await postRollouts(api, 'nope', body)).status).toBe(400);
     const encoded = await fetch(`${api.url}/v1/runs/${run.id}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'br', 'batch-id': 'x' },
+      headers: {
+        ...api.authHeaders,
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'br',
+        'batch-id': 'x',
+      },
       body,
     });
     expect(encoded.status).toBe(415);
@@ -308,7 +318,7 @@ describe('clients that go away', () => {
       });
       const pending = fetch(`${api.url}/v1/runs/${run.id}/rollouts`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', 'batch-id': `cut-${k}` },
+        headers: { ...api.authHeaders, 'content-type': 'application/x-ndjson', 'batch-id': `cut-${k}` },
         body,
         duplex: 'half',
         signal: controller.signal,
@@ -398,7 +408,12 @@ describe('lease fencing (Lease-Token)', () => {
     });
     const pending = fetch(`${api.url}/v1/runs/${run.id}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'batch-id': 'streamed', 'lease-token': lease },
+      headers: {
+        ...api.authHeaders,
+        'content-type': 'application/x-ndjson',
+        'batch-id': 'streamed',
+        'lease-token': lease,
+      },
       body,
       duplex: 'half',
     });
@@ -428,7 +443,12 @@ describe('gzip of a large body', () => {
     const body = gzipSync(ndjson(rows.map((r) => toWire(r))));
     const response = await fetch(`${api.url}/v1/runs/${run.id}/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'batch-id': 'big-gz' },
+      headers: {
+        ...api.authHeaders,
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'gzip',
+        'batch-id': 'big-gz',
+      },
       body,
     });
     expect(response.status).toBe(200);

@@ -175,7 +175,9 @@ describe('GET /v1/runs/{id}/rollouts', () => {
     const big = await createRun(api);
     const rows = makeRows({ steps: [0, 1, 2], perStep: 1024, seed: 17 });
     expect((await postRollouts(api, big.id, ndjson(rows.map((r) => toWire(r))))).status).toBe(200);
-    const response = await fetch(`${api.url}/v1/runs/${big.id}/rollouts?format=jsonl&include=prompt`);
+    const response = await fetch(`${api.url}/v1/runs/${big.id}/rollouts?format=jsonl&include=prompt`, {
+      headers: api.authHeaders,
+    });
     const reader = response.body!.getReader();
     let text = '';
     const decoder = new TextDecoder();

@@ -20,7 +20,7 @@ afterEach(() => {
 afterAll(() => api?.close());
 
 async function follow(path: string, headers: Record<string, string> = {}): Promise<SseClient> {
-  const client = await openSse(`${api.url}${path}`, headers);
+  const client = await openSse(`${api.url}${path}`, { ...api.authHeaders, ...headers });
   clients.push(client);
   return client;
 }
@@ -163,7 +163,7 @@ describe('GET /v1/runs/{id}/logs/stream (SSE, LISTEN/NOTIFY)', () => {
     const other = await startTestApi({ REAPER_INTERVAL_MS: '0' });
     try {
       const runId = await createRun(other, { gpuCount: 0 });
-      const client = await openSse(`${other.url}/v1/runs/${runId}/logs/stream`);
+      const client = await openSse(`${other.url}/v1/runs/${runId}/logs/stream`, other.authHeaders);
       clients.push(client);
       expect(client.status).toBe(200);
       await waitFor(() => (other.app.get(RunLogListener).subscriberCount === 1 ? true : undefined));

@@ -21,6 +21,7 @@ import {
   get,
   post,
   registerAgent,
+  storeWholeSteps,
   waitFor,
   type TestAgent,
 } from './support/agent-api.js';
@@ -140,7 +141,9 @@ describe('the reaper (real timers, small intervals)', () => {
     );
     expect(view.runs).toEqual([]);
 
-    // Another agent takes the re-added job and resumes from the last complete checkpoint.
+    // Another agent takes the re-added job and resumes from the last complete checkpoint (whose
+    // steps' rollouts had arrived: stored here by the admin, the silent agent's lease being gone).
+    await storeWholeSteps(api, runId, undefined, 10);
     const rescuer = await registerAgent(api, 'rescuer-agent');
     const secondClaims: ClaimRunResponse[] = [];
     const worker = startWorker(rescuer, secondClaims);

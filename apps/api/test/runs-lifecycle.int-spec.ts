@@ -5,7 +5,14 @@ import { RunRepository } from '@brier/database';
 import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { allJobIds, openRunsQueue, request, SEED_SUBMIT, sql, waitFor } from './support/runs-fixtures.js';
+import {
+  allJobIds,
+  authedRequest,
+  openRunsQueue,
+  SEED_SUBMIT,
+  sql,
+  waitFor,
+} from './support/runs-fixtures.js';
 import { startTestApi, TEST_REDIS_URL, type TestApi } from './support/test-api.js';
 
 interface RunBody {
@@ -48,6 +55,9 @@ afterAll(async () => {
 });
 
 const url = (path: string): string => `${api.url}/v1/runs${path}`;
+/** request() as the test API's admin. */
+const request = <T = unknown>(target: string, init?: RequestInit & { json?: unknown }) =>
+  authedRequest<T>(api.authHeaders, target, init);
 
 async function submit(body: Record<string, unknown> = SEED_SUBMIT): Promise<RunBody> {
   const response = await request<RunBody>(url(''), { method: 'POST', json: body });
@@ -111,7 +121,7 @@ describe('POST /v1/runs/{id}/cancel', () => {
     expect(response).toMatchObject({ status: 200, body: { id: run.id, status: 'cancelled' } });
     expect(await jobState(run.id)).toBe('unknown');
     expect((await events(run.id)).map((e) => [e.type, e.fromStatus, e.toStatus, e.actor])).toEqual([
-      ['created', null, 'queued', 'api'],
+      ['created', null, 'queued', 'test-admin'],
       ['status', 'queued', 'cancelled', 'api'],
     ]);
     // Finished: 409 naming the status.

@@ -63,13 +63,13 @@ async function api(env: Record<string, string>, db?: TestDatabase): Promise<Test
 }
 
 async function summary(base: TestApi): Promise<QueueSummary> {
-  const response = await request<QueueSummary>(`${base.url}/v1/admin/queue`);
+  const response = await request<QueueSummary>(`${base.url}/v1/admin/queue`, { headers: base.authHeaders });
   expect(response.status).toBe(200);
   return response.body;
 }
 
 async function runStatus(base: TestApi, id: string): Promise<RunBody> {
-  return (await request<RunBody>(`${base.url}/v1/runs/${id}`)).body;
+  return (await request<RunBody>(`${base.url}/v1/runs/${id}`, { headers: base.authHeaders })).body;
 }
 
 describe('Redis down during submit', () => {
@@ -80,7 +80,7 @@ describe('Redis down during submit', () => {
     const first = await request<ErrorBody>(`${down.url}/v1/runs`, {
       method: 'POST',
       json: SEED_SUBMIT,
-      headers: { 'Idempotency-Key': key },
+      headers: { ...down.authHeaders, 'Idempotency-Key': key },
     });
     expect(first.status).toBe(503);
     expect(first.ms).toBeLessThan(2_000);
@@ -94,13 +94,13 @@ describe('Redis down during submit', () => {
     const repeat = await request<ErrorBody>(`${down.url}/v1/runs`, {
       method: 'POST',
       json: SEED_SUBMIT,
-      headers: { 'Idempotency-Key': key },
+      headers: { ...down.authHeaders, 'Idempotency-Key': key },
     });
     expect(repeat).toMatchObject({ status: 503, body: { runId } });
     expect(repeat.ms).toBeLessThan(2_000);
     expect(await sql(db.url, 'SELECT id, status FROM runs')).toEqual([{ id: runId, status: 'queued' }]);
     // Other queue routes fail fast too.
-    const admin = await request(`${down.url}/v1/admin/queue`);
+    const admin = await request(`${down.url}/v1/admin/queue`, { headers: down.authHeaders });
     expect(admin.status).toBe(503);
     expect(admin.ms).toBeLessThan(2_000);
     await down.close();
@@ -116,6 +116,7 @@ describe('Redis down during submit', () => {
 
     // Further passes find the job and leave it alone.
     const pass = await request<{ checked: number; requeued: number }>(`${up.url}/v1/admin/queue/reconcile`, {
+      headers: up.authHeaders,
       method: 'POST',
     });
     expect(pass.body).toMatchObject({ checked: 1, requeued: 0 });
@@ -127,7 +128,7 @@ describe('Redis down during submit', () => {
       [runId],
     );
     expect(events).toEqual([
-      { type: 'created', actor: 'api' },
+      { type: 'created', actor: 'test-admin' },
       { type: 'requeued', actor: 'reconciler' },
     ]);
   });
@@ -136,14 +137,22 @@ describe('Redis down during submit', () => {
     const redis: OwnRedis = await startOwnRedis();
     cleanups.push(() => redis.stop());
     const base = await api({ REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '200', RECONCILE_GRACE_MS: '300' });
-    const before = await request<RunBody>(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT });
+    const before = await request<RunBody>(`${base.url}/v1/runs`, {
+      headers: base.authHeaders,
+      method: 'POST',
+      json: SEED_SUBMIT,
+    });
     expect(before.status).toBe(202);
 
     await redis.stop();
-    const during = await request<ErrorBody>(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT });
+    const during = await request<ErrorBody>(`${base.url}/v1/runs`, {
+      headers: base.authHeaders,
+      method: 'POST',
+      json: SEED_SUBMIT,
+    });
     expect(during.status).toBe(503);
     expect(during.ms).toBeLessThan(2_000);
-    expect((await request(`${base.url}/health`)).status).toBe(503);
+    expect((await request(`${base.url}/health`, { headers: base.authHeaders })).status).toBe(503);
 
     // Restarted without persistence: the first run's job is gone too.
     const again = await startOwnRedis([], redis.port);
@@ -160,7 +169,10 @@ describe('Redis down during submit', () => {
     expect(await allJobIds(queue)).toEqual(expected);
     expect((await summary(base)).reconciled_total).toBe(2);
     // And submits work again.
-    expect((await request(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT })).status).toBe(202);
+    expect(
+      (await request(`${base.url}/v1/runs`, { headers: base.authHeaders, method: 'POST', json: SEED_SUBMIT }))
+        .status,
+    ).toBe(202);
   });
 });
 
@@ -169,7 +181,13 @@ describe('the reconciler', () => {
     const base = await api({ RECONCILE_INTERVAL_MS: '200', RECONCILE_GRACE_MS: '300' });
     const queue = openRunsQueue(base);
     cleanups.push(() => queue.close());
-    const run = (await request<RunBody>(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT })).body;
+    const run = (
+      await request<RunBody>(`${base.url}/v1/runs`, {
+        headers: base.authHeaders,
+        method: 'POST',
+        json: SEED_SUBMIT,
+      })
+    ).body;
     const jobId = `run-${run.id}`;
     const original = (await queue.getJob(jobId))!.data as unknown;
     // Several passes see the job in place and do nothing.
@@ -192,17 +210,32 @@ describe('the reconciler', () => {
     const base = await api({ RECONCILE_INTERVAL_MS: '100', RECONCILE_GRACE_MS: '0' });
     const queue = openRunsQueue(base);
     cleanups.push(() => queue.close());
-    const run = (await request<RunBody>(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT })).body;
-    expect((await request(`${base.url}/v1/runs/${run.id}/cancel`, { method: 'POST' })).status).toBe(200);
-    await request(`${base.url}/v1/admin/queue/reconcile`, { method: 'POST' });
-    await request(`${base.url}/v1/admin/queue/reconcile`, { method: 'POST' });
+    const run = (
+      await request<RunBody>(`${base.url}/v1/runs`, {
+        headers: base.authHeaders,
+        method: 'POST',
+        json: SEED_SUBMIT,
+      })
+    ).body;
+    expect(
+      (await request(`${base.url}/v1/runs/${run.id}/cancel`, { headers: base.authHeaders, method: 'POST' }))
+        .status,
+    ).toBe(200);
+    await request(`${base.url}/v1/admin/queue/reconcile`, { headers: base.authHeaders, method: 'POST' });
+    await request(`${base.url}/v1/admin/queue/reconcile`, { headers: base.authHeaders, method: 'POST' });
     expect(await allJobIds(queue)).toEqual([]);
     expect((await summary(base)).reconciled_total).toBe(0);
   });
 
   it('re-adds a job that failed while its run stayed queued, a bounded number of times, then fails the run', async () => {
     const base = await api({ RECONCILE_INTERVAL_MS: '100', RECONCILE_GRACE_MS: '0' });
-    const run = (await request<RunBody>(`${base.url}/v1/runs`, { method: 'POST', json: SEED_SUBMIT })).body;
+    const run = (
+      await request<RunBody>(`${base.url}/v1/runs`, {
+        headers: base.authHeaders,
+        method: 'POST',
+        json: SEED_SUBMIT,
+      })
+    ).body;
     let deliveries = 0;
     const worker = new Worker(
       QUEUES.runs,
@@ -232,7 +265,7 @@ describe('the reconciler', () => {
       [run.id],
     );
     expect(events.map((e) => `${e.type}:${e.actor}:${e.to_status ?? ''}`)).toEqual([
-      'created:api:queued',
+      'created:test-admin:queued',
       'requeued:reconciler:',
       'requeued:reconciler:',
       'requeued:reconciler:',

@@ -4,7 +4,7 @@ import { JOBS, RUN_JOB_VERSION, SPEC_VERSION, type RunJobData } from '@brier/con
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { allJobIds, openRunsQueue, request, SEED_SUBMIT, sql } from './support/runs-fixtures.js';
+import { allJobIds, authedRequest, openRunsQueue, SEED_SUBMIT, sql } from './support/runs-fixtures.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
 
 interface RunBody {
@@ -38,6 +38,9 @@ afterAll(async () => {
 });
 
 const runsUrl = (): string => `${api.url}/v1/runs`;
+/** request() as the test API's admin. */
+const request = <T = unknown>(target: string, init?: RequestInit & { json?: unknown }) =>
+  authedRequest<T>(api.authHeaders, target, init);
 const countRuns = async (): Promise<number> =>
   (await sql<{ n: number }>(api.db.url, 'SELECT count(*)::int AS n FROM runs'))[0]!.n;
 
@@ -77,7 +80,8 @@ describe('POST /v1/runs', () => {
       runId: run.id,
       specVersion: SPEC_VERSION,
       jobVersion: RUN_JOB_VERSION,
-      resources: { gpuCount: 2, gpuType: null, labels: [] },
+      // The version only an agent driving it may run (config keys change between versions).
+      resources: { gpuCount: 2, gpuType: null, labels: [], primeRlVersion: 'v0.4.0' },
     });
     // Nothing of the spec, nothing secret-like.
     expect(JSON.stringify(job.data)).not.toMatch(
@@ -181,7 +185,12 @@ describe('POST /v1/runs', () => {
       spec: { maxSteps: 10, batchSize: 1024, promptTemplate: 'boolq-passage-v1' },
     });
     const job = (await queue.getJob(`run-${response.body.id}`))!;
-    expect((job.data as RunJobData).resources).toEqual({ gpuCount: 2, gpuType: null, labels: ['a100'] });
+    expect((job.data as RunJobData).resources).toEqual({
+      gpuCount: 2,
+      gpuType: null,
+      labels: ['a100'],
+      primeRlVersion: 'v0.4.0',
+    });
   });
 
   it('queues an eval run as a run.eval job', async () => {

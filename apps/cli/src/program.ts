@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze/analyze.command.js';
 import { CliError, processIo, type CliIo } from './cli-io.js';
 import { importCommand } from './import/import.command.js';
 import { scoreCommand } from './score/score.command.js';
+import { tokensCommand } from './tokens/tokens.command.js';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('brier')
@@ -13,7 +14,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     })
     .exitOverride()
     .showHelpAfterError('(run `brier --help` for usage)');
-  for (const command of [analyzeCommand(io), scoreCommand(io), importCommand(io)]) {
+  for (const command of [analyzeCommand(io), scoreCommand(io), importCommand(io), tokensCommand(io)]) {
     program.addCommand(
       command
         .exitOverride()

@@ -95,6 +95,7 @@ function startAgent(
 
 async function submit(name: string, spec: Record<string, unknown> = {}, resources?: object): Promise<string> {
   const answer = await request<RunView>(`${api.url}/v1/runs`, {
+    headers: api.authHeaders,
     method: 'POST',
     json: {
       preset: 'smoke-tiny',
@@ -108,7 +109,7 @@ async function submit(name: string, spec: Record<string, unknown> = {}, resource
 }
 
 async function run(id: string): Promise<RunView> {
-  return (await request<RunView>(`${api.url}/v1/runs/${id}`)).body;
+  return (await request<RunView>(`${api.url}/v1/runs/${id}`, { headers: api.authHeaders })).body;
 }
 
 function untilStatus(id: string, status: string, timeoutMs = 60_000): Promise<RunView> {
@@ -124,7 +125,8 @@ function untilStatus(id: string, status: string, timeoutMs = 60_000): Promise<Ru
 }
 
 async function metrics(id: string): Promise<StepMetrics[]> {
-  return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`)).body;
+  return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders }))
+    .body;
 }
 
 describe('gpu-agent end to end', { timeout: 150_000 }, () => {
@@ -142,14 +144,18 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     ).toEqual(steps.map(() => true));
 
     const checkpoints = (
-      await request<CheckpointView[] | Page<CheckpointView>>(`${api.url}/v1/runs/${id}/checkpoints`)
+      await request<CheckpointView[] | Page<CheckpointView>>(`${api.url}/v1/runs/${id}/checkpoints`, {
+        headers: api.authHeaders,
+      })
     ).body;
     const list = Array.isArray(checkpoints) ? checkpoints : checkpoints.items;
     const trainer = list.filter((c) => c.kind === 'trainer' && c.complete).map((c) => c.step);
     expect(trainer.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
 
     const logs = (
-      await request<Page<{ stream: string; line: string }>>(`${api.url}/v1/runs/${id}/logs?limit=1000`)
+      await request<Page<{ stream: string; line: string }>>(`${api.url}/v1/runs/${id}/logs?limit=1000`, {
+        headers: api.authHeaders,
+      })
     ).body;
     expect(
       logs.items.some((line) => line.stream === 'agent' && line.line.includes('claimed by agent e2e-train')),
@@ -180,7 +186,11 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const grandchild = Number(readFileSync(grandchildFile, 'utf8').trim());
 
     const asked = Date.now();
-    const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, { method: 'POST', json: {} });
+    const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, {
+      headers: api.authHeaders,
+      method: 'POST',
+      json: {},
+    });
     expect(cancel.status).toBeLessThan(300);
     await untilStatus(id, 'cancelled', 20_000);
     expect(Date.now() - asked).toBeLessThan(15_000);
@@ -210,6 +220,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const attempts = (
       await request<{ items?: unknown[] } | { number: number; resumeStep: number | null }[]>(
         `${api.url}/v1/runs/${id}/attempts`,
+        { headers: api.authHeaders },
       )
     ).body;
     const list = (Array.isArray(attempts) ? attempts : attempts.items) as {
@@ -258,7 +269,9 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const done = await untilStatus(id, 'succeeded', 60_000);
     expect(done.attempt).toBe(2);
     const events = (
-      await request<{ type: string }[] | Page<{ type: string }>>(`${api.url}/v1/runs/${id}/events`)
+      await request<{ type: string }[] | Page<{ type: string }>>(`${api.url}/v1/runs/${id}/events`, {
+        headers: api.authHeaders,
+      })
     ).body;
     const types = (Array.isArray(events) ? events : events.items).map((event) => event.type);
     expect(types).toContain('checkpoint-not-reachable');
@@ -344,6 +357,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     await untilStatus(trained, 'succeeded');
 
     const answer = await request<RunView>(`${api.url}/v1/runs`, {
+      headers: api.authHeaders,
       method: 'POST',
       json: {
         preset: 'eval-boolq-validation',

@@ -20,7 +20,7 @@ let client: AgentApiClient;
 
 beforeAll(async () => {
   api = await startTestApi({ REAPER_INTERVAL_MS: '0' });
-  client = new AgentApiClient({ baseUrl: `${api.url}/`, requestTimeoutMs: 5_000 });
+  client = new AgentApiClient({ baseUrl: `${api.url}/`, token: api.agentToken, requestTimeoutMs: 5_000 });
 });
 afterAll(() => api?.close());
 

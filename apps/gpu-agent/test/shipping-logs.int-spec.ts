@@ -14,7 +14,7 @@ let client: AgentApiClient;
 
 beforeAll(async () => {
   api = await startTestApi({ REAPER_INTERVAL_MS: '0' });
-  client = new AgentApiClient({ baseUrl: api.url });
+  client = new AgentApiClient({ baseUrl: api.url, token: api.agentToken });
 });
 afterAll(() => api?.close());
 
@@ -86,7 +86,7 @@ describe('LogShipper against the real API', () => {
     const proxy = await SwitchableProxy.create(api.url);
     try {
       const shipper = new LogShipper({
-        client: new AgentApiClient({ baseUrl: proxy.url, requestTimeoutMs: 2_000 }),
+        client: new AgentApiClient({ baseUrl: proxy.url, token: api.agentToken, requestTimeoutMs: 2_000 }),
         runId,
         leaseToken: claim.leaseToken,
         attempt: claim.attempt,

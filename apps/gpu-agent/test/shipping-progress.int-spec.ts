@@ -55,7 +55,7 @@ async function progressStep(runId: string): Promise<number | null> {
 describe('ProgressReporter against the real API', () => {
   it('reports the last step that is both stored and logged, never backwards, with the orchestrator lines', async () => {
     const { runId, claim } = await claimedTrainRun(api, {});
-    const client = new CountingClient({ baseUrl: api.url });
+    const client = new CountingClient({ baseUrl: api.url, token: api.agentToken });
     const reporter = new ProgressReporter({
       client,
       runId,
@@ -106,7 +106,7 @@ describe('ProgressReporter against the real API', () => {
 
   it('coalesces a burst: one request in flight, at most one per interval', async () => {
     const { runId, claim } = await claimedTrainRun(api, {});
-    const client = new CountingClient({ baseUrl: api.url });
+    const client = new CountingClient({ baseUrl: api.url, token: api.agentToken });
     const reporter = new ProgressReporter({
       client,
       runId,
@@ -134,7 +134,7 @@ describe('ProgressReporter against the real API', () => {
 
   it('stops when the lease is lost: onLeaseLost once', async () => {
     const { runId, claim } = await claimedTrainRun(api, {});
-    const client = new AgentApiClient({ baseUrl: api.url });
+    const client = new AgentApiClient({ baseUrl: api.url, token: api.agentToken });
     const lost: unknown[] = [];
     const reporter = new ProgressReporter({
       client,

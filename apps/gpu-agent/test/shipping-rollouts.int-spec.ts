@@ -32,7 +32,7 @@ beforeAll(async () => {
     startTestApi({ REAPER_INTERVAL_MS: '0' }),
     writeEnvRolloutLog(log, { steps: STEPS, batchSize: BATCH, reward: REWARD }),
   ]);
-  client = new AgentApiClient({ baseUrl: api.url });
+  client = new AgentApiClient({ baseUrl: api.url, token: api.agentToken });
   lines = (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '');
 });
 afterAll(async () => {
@@ -196,7 +196,7 @@ describe('RolloutShipper against the real API', () => {
     const proxy = await SwitchableProxy.create(api.url);
     try {
       const run = await harness({
-        client: new AgentApiClient({ baseUrl: proxy.url, requestTimeoutMs: 2_000 }),
+        client: new AgentApiClient({ baseUrl: proxy.url, token: api.agentToken, requestTimeoutMs: 2_000 }),
         maxBatchRollouts: 16,
       });
       for (const line of lines) run.shipper.push(line);

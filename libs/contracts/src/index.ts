@@ -119,3 +119,14 @@ export type {
 
 // Rollouts on the wire: ingestion (NDJSON), reads and exports, route paths.
 export * from './rollouts/rollout-wire.js';
+
+// Access control: roles, the token prefix, the panel's session cookie.
+export {
+  API_ROLES,
+  API_TOKEN_PREFIX,
+  isApiRole,
+  SESSION_COOKIE,
+  SESSION_PATH,
+  TOKEN_NAME_PATTERN,
+  type ApiRole,
+} from './auth/api-roles.js';

@@ -40,3 +40,4 @@ export { driverErrorCode } from './query-errors.js';
 export * from './runs/run-api.repositories.js';
 export * from './agents/agent-api.repositories.js';
 export * from './rollouts/rollout-api.repositories.js';
+export * from './tokens/token-api.repositories.js';

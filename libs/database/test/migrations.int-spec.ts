@@ -47,6 +47,7 @@ describe('migrations', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'agents',
+      'api_tokens',
       'checkpoints',
       'ingest_batches',
       'orchestrator_steps',
@@ -100,7 +101,7 @@ describe('migrations', () => {
           .sort((a, b) => a.column_name.localeCompare(b.column_name));
         expect(actual, entity.tableName).toEqual(expected);
       }
-      expect(dataSource.entityMetadatas).toHaveLength(11);
+      expect(dataSource.entityMetadatas).toHaveLength(12);
     } finally {
       await dataSource.destroy();
     }

@@ -3,6 +3,8 @@ import { useState } from 'preact/hooks';
 import { callApi, errorText } from '../api/client.js';
 import { API_ROUTES, type JsonRoute } from '../api/routes.js';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES, type RunView } from '../api/types.js';
+import { mayActOn } from '../session/session.js';
+import { useSession } from '../session/session-context.js';
 
 interface RunActionsProps {
   run: RunView;
@@ -13,14 +15,16 @@ interface RunActionsProps {
 
 /**
  * Cancel (asked to confirm: a training run's GPU hours are not given back) and retry, for the
- * statuses the API allows them in. The answer's run is shown at once; its live event follows.
+ * statuses the API allows them in, for the sessions the API lets act on the run (admins, its
+ * researcher). The answer's run is shown at once; its live event follows.
  */
 export function RunActions({ run, onChanged, compact = false }: RunActionsProps) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-  const canCancel = CANCELLABLE_STATUSES.includes(run.status) && run.cancelRequestedAt === null;
-  const canRetry = RETRYABLE_STATUSES.includes(run.status);
+  const allowed = mayActOn(useSession(), run);
+  const canCancel = allowed && CANCELLABLE_STATUSES.includes(run.status) && run.cancelRequestedAt === null;
+  const canRetry = allowed && RETRYABLE_STATUSES.includes(run.status);
 
   const act = (route: JsonRoute<RunView>): void => {
     setBusy(true);

@@ -1,14 +1,20 @@
 import type { Browser, Page } from 'playwright-core';
 
+import { logIn } from '../../../../test/support/browser.js';
+
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
 const errorsOf = new WeakMap<Page, string[]>();
 
-/** A new page of the panel (at `/admin/<hash>` unless `hash` is null), its uncaught errors kept. */
+/**
+ * A new page of the panel logged in with `token` (at `/admin/<hash>` unless `hash` is null), its
+ * uncaught errors kept.
+ */
 export async function openPanel(
   browser: Browser,
   apiUrl: string,
+  token: string,
   hash: string | null,
   viewport = DESKTOP,
 ): Promise<Page> {
@@ -16,6 +22,7 @@ export async function openPanel(
   const errors: string[] = [];
   errorsOf.set(page, errors);
   page.on('pageerror', (error) => errors.push(error.message));
+  await logIn(page, apiUrl, token);
   if (hash !== null) await page.goto(`${apiUrl}/admin/${hash}`);
   return page;
 }

@@ -1,4 +1,10 @@
-import { request } from '../../../api/test/support/runs-fixtures.js';
+import { authedRequest } from '../../../api/test/support/runs-fixtures.js';
+
+/** The API to probe, and the token it is probed with. */
+export interface ProbeTarget {
+  url: string;
+  authHeaders: Record<string, string>;
+}
 
 /** A few scored-by-the-API rollouts of one step: answers with stated probabilities, half of them right. */
 export function probeRollouts(step: number, count = 8): string {
@@ -21,8 +27,8 @@ export function probeRollouts(step: number, count = 8): string {
 }
 
 /** Submits a run of the smoke-tiny preset (it stays queued: no agent runs here); returns its id. */
-export async function submitProbeRun(apiUrl: string, name: string): Promise<string> {
-  const answer = await request<{ id: string }>(`${apiUrl}/v1/runs`, {
+export async function submitProbeRun(api: ProbeTarget, name: string): Promise<string> {
+  const answer = await authedRequest<{ id: string }>(api.authHeaders, `${api.url}/v1/runs`, {
     method: 'POST',
     json: { preset: 'smoke-tiny', name },
   });
@@ -32,20 +38,20 @@ export async function submitProbeRun(apiUrl: string, name: string): Promise<stri
 }
 
 /** Ingests probeRollouts(step) into a run as one batch. */
-export async function ingestProbeStep(apiUrl: string, runId: string, step: number): Promise<void> {
-  await ingest(apiUrl, runId, `probe-${runId}-${step}`, probeRollouts(step));
+export async function ingestProbeStep(api: ProbeTarget, runId: string, step: number): Promise<void> {
+  await ingest(api, runId, `probe-${runId}-${step}`, probeRollouts(step));
 }
 
 /** Ingests `steps` steps of probeRollouts into a run as one batch (1,000 steps: 8,000 rollouts). */
-export async function ingestProbeSteps(apiUrl: string, runId: string, steps: number): Promise<void> {
+export async function ingestProbeSteps(api: ProbeTarget, runId: string, steps: number): Promise<void> {
   const body = Array.from({ length: steps }, (_, step) => probeRollouts(step)).join('');
-  await ingest(apiUrl, runId, `probe-${runId}-0-${steps - 1}`, body);
+  await ingest(api, runId, `probe-${runId}-0-${steps - 1}`, body);
 }
 
-async function ingest(apiUrl: string, runId: string, batchId: string, body: string): Promise<void> {
-  const response = await fetch(`${apiUrl}/v1/runs/${runId}/rollouts`, {
+async function ingest(api: ProbeTarget, runId: string, batchId: string, body: string): Promise<void> {
+  const response = await fetch(`${api.url}/v1/runs/${runId}/rollouts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', 'batch-id': batchId },
+    headers: { ...api.authHeaders, 'content-type': 'application/x-ndjson', 'batch-id': batchId },
     body,
     signal: AbortSignal.timeout(30_000),
   });

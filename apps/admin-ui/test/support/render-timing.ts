@@ -29,9 +29,10 @@ export async function markWhenRendered(
 
 /** Milliseconds from navigation start to the mark (waits for it, with a deadline). */
 export async function renderedAt(page: Page, name: string, timeoutMs = 15_000): Promise<number> {
+  // A function, not a string: the panel's Content-Security-Policy forbids evaluating strings.
   const handle = await page.waitForFunction(
-    `performance.getEntriesByName(${JSON.stringify(`brier:rendered:${name}`)})[0]?.startTime`,
-    null,
+    (mark) => performance.getEntriesByName(mark)[0]?.startTime,
+    `brier:rendered:${name}`,
     { timeout: timeoutMs },
   );
   return (await handle.jsonValue()) as number;

@@ -29,8 +29,9 @@ export class AgentRegistryService {
    * A new incarnation for the agent's name; the runs its previous incarnation held are lost at
    * once and re-queued here (the reaper's next pass does it if this fails).
    */
-  async register(dto: RegisterAgentDto): Promise<RegisterAgentResponse> {
+  async register(dto: RegisterAgentDto, tokenId: string | null): Promise<RegisterAgentResponse> {
     const registered = await this.agents.register({
+      tokenId,
       name: dto.name,
       hostname: dto.hostname,
       version: dto.version,

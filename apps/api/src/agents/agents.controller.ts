@@ -19,6 +19,8 @@ import {
   RegisterAgentResponseDto,
 } from './dto/agent-responses.dto.js';
 import { uuidParam } from './uuid-param.pipe.js';
+import { AGENTS, AgentScoped, CurrentPrincipal, READERS, Roles } from '../auth/access.decorators.js';
+import type { Principal } from '../auth/principal.js';
 
 const BAD_REQUEST = { type: ApiErrorDto, description: 'Invalid body: every problem as {path, message}.' };
 
@@ -28,6 +30,8 @@ export class AgentsController {
   constructor(private readonly registry: AgentRegistryService) {}
 
   @Post('register')
+  @Roles(...AGENTS)
+  @AgentScoped({ kind: 'register' })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Register an agent process (agent API)',
@@ -37,11 +41,16 @@ export class AgentsController {
   })
   @ApiOkResponse({ type: RegisterAgentResponseDto })
   @ApiBadRequestResponse(BAD_REQUEST)
-  register(@Body() dto: RegisterAgentDto): Promise<RegisterAgentResponseDto> {
-    return this.registry.register(dto);
+  register(
+    @Body() dto: RegisterAgentDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RegisterAgentResponseDto> {
+    return this.registry.register(dto, principal.tokenId);
   }
 
   @Post(':id/heartbeat')
+  @Roles(...AGENTS)
+  @AgentScoped({ kind: 'agent', param: 'id' })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Heartbeat with GPU usage and the runs held (agent API)',
@@ -63,6 +72,7 @@ export class AgentsController {
   }
 
   @Get()
+  @Roles(...READERS)
   @ApiOperation({ summary: 'The fleet: hosts, GPUs, what runs on each, heartbeat age, labels, versions' })
   @ApiOkResponse({ type: [AgentViewDto] })
   list(@Query() query: AgentListQueryDto): Promise<AgentView[]> {
@@ -70,6 +80,7 @@ export class AgentsController {
   }
 
   @Get(':id')
+  @Roles(...READERS)
   @ApiOperation({ summary: 'One agent' })
   @ApiOkResponse({ type: AgentViewDto })
   @ApiNotFoundResponse({ type: ApiErrorDto })

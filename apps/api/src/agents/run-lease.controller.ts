@@ -26,6 +26,7 @@ import {
 } from './dto/agent-responses.dto.js';
 import { RunLeaseService } from './run-lease.service.js';
 import { uuidParam } from './uuid-param.pipe.js';
+import { AGENTS, AgentScoped, Roles } from '../auth/access.decorators.js';
 
 const BAD_REQUEST = { type: ApiErrorDto, description: 'Invalid body: every problem as {path, message}.' };
 const NOT_FOUND = { type: ApiErrorDto, description: 'No such run.' };
@@ -37,11 +38,13 @@ const LEASE_LOST = {
 
 /** The agent's writes about a run: claim, then progress, events, checkpoints and finish under the lease. */
 @ApiTags('agents')
+@Roles(...AGENTS)
 @Controller({ path: 'runs', version: '1' })
 export class RunLeaseController {
   constructor(private readonly leases: RunLeaseService) {}
 
   @Post(':id/claim')
+  @AgentScoped({ kind: 'claim' })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Claim a queued or lost run with a new lease (agent API)',
@@ -58,6 +61,7 @@ export class RunLeaseController {
   }
 
   @Post(':id/progress')
+  @AgentScoped({ kind: 'run', param: 'id' })
   @HttpCode(200)
   @ApiOperation({ summary: "Report the last completed step and the orchestrator's step lines (agent API)" })
   @ApiOkResponse({ type: RunProgressResponseDto })
@@ -72,6 +76,7 @@ export class RunLeaseController {
   }
 
   @Post(':id/events')
+  @AgentScoped({ kind: 'run', param: 'id' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Record an event of the run (agent API)' })
   @ApiOkResponse({ type: ReportRunEventResponseDto })
@@ -86,6 +91,7 @@ export class RunLeaseController {
   }
 
   @Post(':id/checkpoints')
+  @AgentScoped({ kind: 'run', param: 'id' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Report a checkpoint (again with complete: true once written) (agent API)' })
   @ApiOkResponse({ type: ReportCheckpointResponseDto })
@@ -100,6 +106,7 @@ export class RunLeaseController {
   }
 
   @Post(':id/finish')
+  @AgentScoped({ kind: 'run', param: 'id' })
   @HttpCode(200)
   @ApiOperation({
     summary: "Record the attempt's outcome (agent API)",

@@ -1,11 +1,11 @@
-import { IsPostgresUrl, IsRedisUrl } from '@brier/config';
+import { IsPostgresUrl, RedisConfig } from '@brier/config';
 import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
-/** The API's environment, validated at boot (`loadConfigOrExit(ApiConfig)`). */
-export class ApiConfig {
+/** The API's environment, validated at boot (`loadConfigOrExit(ApiConfig)`); Redis's part in RedisConfig. */
+export class ApiConfig extends RedisConfig {
   @IsIn(NODE_ENVS, { message: `must be one of ${NODE_ENVS.join(', ')}` })
   NODE_ENV: NodeEnv = 'development';
 
@@ -20,13 +20,6 @@ export class ApiConfig {
 
   @IsPostgresUrl()
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/brier';
-
-  @IsRedisUrl()
-  REDIS_URL: string = 'redis://127.0.0.1:6379';
-
-  /** Prefix of every BullMQ key; one per deployment (tests use their own). */
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be letters, digits, "_" or "-"' })
-  BRIER_QUEUE_PREFIX: string = 'brier';
 
   /** How often the reconciler re-enqueues queued runs whose job is missing (also once at boot). */
   @IsInt({ message: 'must be a whole number of milliseconds from 100 to 3600000' })
@@ -69,4 +62,38 @@ export class ApiConfig {
   @Min(50, { message: 'must be a whole number of milliseconds from 50 to 300000' })
   @Max(300_000, { message: 'must be a whole number of milliseconds from 50 to 300000' })
   LOG_STREAM_KEEPALIVE_MS: number = 15_000;
+
+  /** How long a token lookup is cached: a revoked token stops working within this time (docs/security.md). */
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 60000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 60000' })
+  @Max(60_000, { message: 'must be a whole number of milliseconds from 0 to 60000' })
+  AUTH_CACHE_TTL_MS: number = 2_000;
+
+  /** Submits (POST /v1/runs, /v1/imports) per token per minute, shared by every replica; 0: no limit. */
+  @IsInt({ message: 'must be a whole number from 0 to 1000000' })
+  @Min(0, { message: 'must be a whole number from 0 to 1000000' })
+  @Max(1_000_000, { message: 'must be a whole number from 0 to 1000000' })
+  RATE_LIMIT_SUBMIT_PER_MINUTE: number = 300;
+
+  /** Rollout batches (POST /v1/runs/{id}/rollouts) per token per minute; 0: no limit. */
+  @IsInt({ message: 'must be a whole number from 0 to 1000000' })
+  @Min(0, { message: 'must be a whole number from 0 to 1000000' })
+  @Max(1_000_000, { message: 'must be a whole number from 0 to 1000000' })
+  RATE_LIMIT_INGEST_PER_MINUTE: number = 30_000;
+
+  /** Origins allowed to call the API from a browser (comma-separated); empty: CORS closed. */
+  @Matches(/^(https?:\/\/[A-Za-z0-9.:[\]-]+)?(,https?:\/\/[A-Za-z0-9.:[\]-]+)*$/, {
+    message: 'must be a comma-separated list of origins such as https://panel.example.org',
+  })
+  CORS_ORIGINS: string = '';
+
+  /** Lifetime of the admin panel's session cookie, in seconds. */
+  @IsInt({ message: 'must be a whole number of seconds from 60 to 2592000' })
+  @Min(60, { message: 'must be a whole number of seconds from 60 to 2592000' })
+  @Max(2_592_000, { message: 'must be a whole number of seconds from 60 to 2592000' })
+  SESSION_MAX_AGE_S: number = 43_200;
+
+  /** Mark the session cookie Secure (set true when the API is served over HTTPS). */
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  SESSION_COOKIE_SECURE: 'true' | 'false' = 'false';
 }

@@ -1,24 +1,24 @@
+import { createRedisClient, type RedisClient, type RedisConfig } from '@brier/config';
 import type { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 import { withDeadline } from './deadline.js';
 
 const CONNECT_DEADLINE_MS = 1_000;
 
 /**
- * How the API opens a Redis connection of its own (BullMQ's Queue makes its own): it fails fast
+ * How the API opens a Redis connection of its own (createRedisClient: TLS, password, cluster): it fails fast
  * instead of queueing commands while disconnected (no offline queue, one retry, 1 s timeouts),
  * keeps reconnecting in the background with a capped backoff, logs each new kind of failure once
  * (ioredis repeats the same error on every reconnect attempt), and never holds the boot up for
  * more than a second.
  */
 export class FailFastRedis {
-  readonly client: Redis;
+  readonly client: RedisClient;
   private lastError: string | undefined;
 
   /** `connectionName` shows in Redis's CLIENT LIST; `logger` names the owner in the logs. */
-  constructor(url: string, connectionName: string, logger: Logger) {
-    this.client = new Redis(url, {
+  constructor(config: RedisConfig, connectionName: string, logger: Logger) {
+    this.client = createRedisClient(config, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,

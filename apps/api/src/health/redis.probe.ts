@@ -19,11 +19,7 @@ export class IoredisRedisProbe extends RedisProbe implements OnModuleInit, OnApp
 
   constructor(config: ApiConfig) {
     super();
-    this.connection = new FailFastRedis(
-      config.REDIS_URL,
-      'brier-api-health',
-      new Logger(IoredisRedisProbe.name),
-    );
+    this.connection = new FailFastRedis(config, 'brier-api-health', new Logger(IoredisRedisProbe.name));
   }
 
   /** Connects once at boot, but never holds the boot up for longer than a second. */

@@ -1,8 +1,6 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { IncomingMessage } from 'node:http';
 
-import { SPEC_VERSION } from '@brier/contracts';
+import { SPEC_VERSION, type ValidRunRequest } from '@brier/contracts';
 import {
   ImportRunRepository,
   OrchestratorStepRepository,
@@ -13,7 +11,6 @@ import {
 } from '@brier/database';
 import {
   describeResults,
-  readMetricsCsv,
   readOrchestratorLog,
   ResultsSetError,
   type RecognisedResultFile,
@@ -22,20 +19,26 @@ import {
 } from '@brier/results';
 import { Injectable, Logger } from '@nestjs/common';
 
+import { principalOf } from '../auth/principal.js';
 import { apiError } from '../http/api-error.js';
 import { toRunDto, type RunDto } from '../runs/dto/run.dto.js';
 import { lineErrorsException } from '../rollouts/rollout-ingest.service.js';
-import { RolloutLoader, type LoadSummary } from '../rollouts/rollout-loader.js';
 import { RolloutParsePool } from '../rollouts/rollout-parse-pool.js';
 import { IngestSlots } from '../rollouts/rollout-slots.js';
+import { ImportCancelledError, ImportLinesError } from './import-errors.js';
 import { parseImportFields, readSpecOf, type ImportReadSpec } from './import-fields.js';
-import { generationsRecordsOptions, type RolloutPrefetch } from './rollout-prefetch.js';
+import {
+  commitImport,
+  feedRolloutFile,
+  importLoader,
+  type ImportBeat,
+  type LoadedRollouts,
+} from './import-loading.js';
+import type { RolloutPrefetch } from './rollout-prefetch.js';
 import type { UploadedFile } from './upload-storage.js';
+import { IMPORT_HEARTBEAT_MS, UploadingImport, type UploadingImportDeps } from './uploading-import.js';
 
 export { IMPORT_FIELDS } from './import-fields.js';
-
-/** The import run's refresh interval of its own heartbeat (the reaper allows 3 agent intervals). */
-const HEARTBEAT_EVERY_MS = 2_000;
 
 export interface ImportSummary {
   /** The file the rollouts came from (null when only an orchestrator log was given). */
@@ -50,6 +53,8 @@ export interface ImportSummary {
   beyondMaxSteps: number;
   /** Bytes of the rollout file parsed while it was still uploading (the rest was parsed after). */
   parsedDuringUpload: number;
+  /** Rollouts written to Postgres (uncommitted) while the file was still uploading. */
+  storedDuringUpload: number;
   orchestratorSteps: number;
   /** Wall seconds of reading and storing (the upload itself excluded). */
   seconds: number;
@@ -57,15 +62,16 @@ export interface ImportSummary {
 
 export type ImportResultView = RunDto & { import: ImportSummary };
 
-class ImportCancelledError extends Error {}
+/** Who owns an import run: the name of the token that uploaded it (the guard put it on the request). */
+export function importOwner(req: IncomingMessage): string {
+  const principal = principalOf(req);
+  if (!principal) throw new Error('an import request without a principal reached the import');
+  return principal.name;
+}
 
-class ImportLinesError extends Error {
-  constructor(
-    readonly summary: LoadSummary,
-    readonly file: string,
-  ) {
-    super(`${summary.errorLines} of ${summary.received} line(s) of ${file} are invalid`);
-  }
+/** The form fields of a request, comparable between its start and its end. */
+export function fieldsKey(fields: Record<string, unknown>): string {
+  return JSON.stringify(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /**
@@ -73,11 +79,16 @@ class ImportLinesError extends Error {
  * `import` run. The run is created as running, its rollouts are stored in one transaction
  * (chunks of the ingestion route's size; step = the recorded step or position // batch_size,
  * sample_key = the record's position in the file), prime-rl's per-step lines are recorded, and
- * the run ends succeeded, or failed with the error (a malformed line stores no rollouts).
+ * the run ends succeeded, or failed with the error (a malformed line stores no rollouts). When
+ * generations.jsonl came after valid fields, the run was begun and its rows written during the
+ * upload (UploadingImport); the import finishes that.
  */
 @Injectable()
 export class ImportService {
   private readonly logger = new Logger('Imports');
+  private readonly uploadDeps: UploadingImportDeps;
+  /** Imports storing rows during their upload (each holds an ingest slot and a transaction). */
+  private uploading = 0;
 
   constructor(
     private readonly runs: RunRepository,
@@ -86,16 +97,52 @@ export class ImportService {
     private readonly orchestrator: OrchestratorStepRepository,
     private readonly slots: IngestSlots,
     private readonly pool: RolloutParsePool,
-  ) {}
+  ) {
+    this.uploadDeps = { runs, importRuns, ingest, pool };
+  }
+
+  /**
+   * Begin the import of a generations.jsonl that has started to upload, with the (valid) fields
+   * sent before it: null when no ingest slot is free now, or another import already does this (a
+   * slow upload holds its slot and transaction for as long as it takes: one at a time leaves the
+   * other slots to agents' rollouts).
+   */
+  beginDuringUpload(
+    prefetch: RolloutPrefetch,
+    request: ValidRunRequest,
+    fields: Record<string, unknown>,
+    createdBy: string,
+  ): UploadingImport | null {
+    if (this.uploading > 0) return null;
+    const release = this.slots.tryAcquire();
+    if (release === null) return null;
+    this.uploading += 1;
+    let released = false;
+    const releaseSlot = (): void => {
+      if (released) return;
+      released = true;
+      this.uploading -= 1;
+      release();
+    };
+    return new UploadingImport(this.uploadDeps, prefetch, {
+      request,
+      fieldsKey: fieldsKey(fields),
+      createdBy,
+      releaseSlot,
+    });
+  }
 
   /**
    * `prefetch`: the rollout file parsed during its upload (RolloutPrefetch), taken when the request
-   * reads that file the way the prefetch assumed; dropped otherwise.
+   * reads that file the way the prefetch assumed; dropped otherwise. `begun`: the import begun
+   * during the upload, if any (its run becomes this import's run).
    */
   async import(
     files: readonly UploadedFile[],
     fields: Record<string, unknown>,
+    createdBy: string,
     prefetch?: RolloutPrefetch,
+    begun?: UploadingImport,
   ): Promise<ImportResultView> {
     const request = parseImportFields(fields);
     let description: ResultsDescription;
@@ -114,7 +161,6 @@ export class ImportService {
       prefetch.spec.maxSteps === spec.maxSteps
         ? prefetch
         : null;
-    if (ahead === null) prefetch?.cancel();
     // Read the (small) log before anything is created: a file that cannot be read fails the request alone.
     const log = description.orchestratorLog
       ? await readOrchestratorLog(description.orchestratorLog.path)
@@ -123,28 +169,26 @@ export class ImportService {
       .filter((s) => spec.maxSteps === undefined || s.step < spec.maxSteps)
       .map(toOrchestratorStep);
 
-    const { run: created } = await this.runs.create({
-      kind: 'import',
-      name: request.name,
-      spec: request.spec,
-      specVersion: SPEC_VERSION,
-      gpuCount: 0,
-      maxSteps: spec.maxSteps ?? null,
-      createdBy: 'api',
-    });
-    const running = await this.runs.transition(created.id, {
-      from: ['queued'],
-      to: 'running',
-      actor: 'api',
-      reason: `import of ${description.files.map((f) => f.name).join(', ')}`,
-    });
-    if (!running) throw new Error(`import run ${created.id} left queued before its import began`);
-
+    let runId: string;
     try {
-      const loaded = description.rolloutSource
-        ? await this.slots.run(() => this.loadRollouts(created.id, description.rolloutSource!, spec, ahead))
-        : { rollouts: 0, steps: new Set<number>(), beyondMaxSteps: 0 };
-      await this.orchestrator.record(created.id, 0, orchestratorSteps);
+      runId = await this.runFor(request, description, fields, createdBy, begun);
+    } catch (error) {
+      await begun?.drop();
+      throw error;
+    }
+    const loadsBegun = ahead !== null && begun !== undefined && (await begun.isLoading());
+    if (!loadsBegun) {
+      if (ahead === null) prefetch?.cancel();
+      await begun?.drop();
+    }
+    try {
+      const source = description.rolloutSource;
+      const loaded: LoadedRollouts = !source
+        ? { rollouts: 0, steps: new Set<number>(), beyondMaxSteps: 0 }
+        : loadsBegun
+          ? await begun.finish(source)
+          : await this.slots.run(() => this.loadRollouts(runId, source, spec, begun ? null : ahead));
+      await this.orchestrator.record(runId, 0, orchestratorSteps);
       const lastStep = Math.max(-1, ...loaded.steps, ...orchestratorSteps.map((s) => s.step));
       const summary: ImportSummary = {
         rolloutSource: description.rolloutSource?.name ?? null,
@@ -154,10 +198,11 @@ export class ImportService {
         steps: loaded.steps.size,
         beyondMaxSteps: loaded.beyondMaxSteps,
         parsedDuringUpload: ahead?.parsedBytes ?? 0,
+        storedDuringUpload: loadsBegun ? begun.storedDuringUpload : 0,
         orchestratorSteps: orchestratorSteps.length,
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       };
-      const done = await this.runs.transition(created.id, {
+      const done = await this.runs.transition(runId, {
         from: ['running'],
         to: 'succeeded',
         actor: 'api',
@@ -167,12 +212,51 @@ export class ImportService {
       });
       if (!done) throw new ImportCancelledError();
       this.logger.log(
-        `import ${created.id}: ${summary.rollouts} rollouts, ${summary.steps} steps in ${summary.seconds} s`,
+        `import ${runId}: ${summary.rollouts} rollouts, ${summary.steps} steps in ${summary.seconds} s`,
       );
       return { ...toRunDto(done), import: summary };
     } catch (error) {
-      throw await this.fail(created.id, error);
+      throw await this.fail(runId, error);
     }
+  }
+
+  /**
+   * The import's run: the one begun during the upload (amended when fields after the file changed
+   * the request), or a new one, running.
+   */
+  private async runFor(
+    request: ValidRunRequest,
+    description: ResultsDescription,
+    fields: Record<string, unknown>,
+    createdBy: string,
+    begun: UploadingImport | undefined,
+  ): Promise<string> {
+    const begunRun = await begun?.claim();
+    const maxSteps = readSpecOf(request).maxSteps ?? null;
+    if (begun && begunRun) {
+      if (begun.fieldsKey !== fieldsKey(fields)) {
+        const amended = await this.importRuns.amendRequest(begunRun, { ...request, maxSteps });
+        if (!amended) throw await this.fail(begunRun, new ImportCancelledError());
+      }
+      return begunRun;
+    }
+    const { run: created } = await this.runs.create({
+      kind: 'import',
+      name: request.name,
+      spec: request.spec,
+      specVersion: SPEC_VERSION,
+      gpuCount: 0,
+      maxSteps,
+      createdBy,
+    });
+    const running = await this.runs.transition(created.id, {
+      from: ['queued'],
+      to: 'running',
+      actor: 'api',
+      reason: `import of ${description.files.map((f) => f.name).join(', ')}`,
+    });
+    if (!running) throw new Error(`import run ${created.id} left queued before its import began`);
+    return created.id;
   }
 
   /**
@@ -184,66 +268,25 @@ export class ImportService {
     source: RecognisedResultFile,
     spec: ImportReadSpec,
     ahead: RolloutPrefetch | null,
-  ): Promise<{ rollouts: number; steps: Set<number>; beyondMaxSteps: number }> {
+  ): Promise<LoadedRollouts> {
     const session = await this.ingest.open(runId, `import-${runId}`);
     if (!session) throw new Error(`import batch of run ${runId} exists already`);
     let lastBeat = Date.now();
-    const beat = async (): Promise<void> => {
-      if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return;
+    const beat: ImportBeat = async () => {
+      if (Date.now() - lastBeat < IMPORT_HEARTBEAT_MS) return;
       lastBeat = Date.now();
       const heartbeat = await this.importRuns.heartbeat(runId);
       if (!heartbeat || heartbeat.cancelRequested) throw new ImportCancelledError();
     };
     try {
-      const { context, positional } = generationsRecordsOptions(spec, 0);
-      // A results file's lines are as long as they are (the upload caps bound the file).
-      const loader = new RolloutLoader(session, this.pool, {
-        context,
-        ...(positional ? { positional } : {}),
-        maxLineBytes: Number.MAX_SAFE_INTEGER,
-      });
-      if (source.kind === 'generations') {
-        let from = 0;
-        if (ahead !== null) {
-          await loader.adopt(ahead);
-          from = ahead.rest?.offset ?? -1;
-        }
-        if (from >= 0) {
-          for await (const chunk of fileBytes(source, from)) {
-            await loader.addBytes(chunk);
-            await beat();
-          }
-        }
-      } else {
-        const rows = readMetricsCsv(source.path, (malformed) =>
-          loader.reject(malformed.line, '', malformed.error),
-        );
-        let position = 0;
-        for await (const row of rows) {
-          if ((position++ & 1023) === 0) await beat();
-          if (!loader.keepStep(row.step)) continue;
-          await loader.add(row.line, {
-            step: row.step,
-            attempt: 0,
-            sample_key: String(row.index),
-            label: row.label,
-            p_yes: row.pYes,
-            brier_score: row.brier,
-            reward: row.reward,
-            parseable: row.parseable,
-            length_penalty: row.lengthPenalty,
-          });
-        }
+      const loader = importLoader(session, this.pool, spec);
+      let from = 0;
+      if (ahead !== null && source.kind === 'generations') {
+        await loader.adopt(ahead);
+        from = ahead.rest?.offset ?? -1;
       }
-      const summary = await loader.finish();
-      if (summary.errorLines > 0) throw new ImportLinesError(summary, source.name);
-      await beat();
-      const result = await session.commit();
-      return {
-        rollouts: result.inserted + result.skipped,
-        steps: summary.steps,
-        beyondMaxSteps: summary.beyondMaxSteps,
-      };
+      if (from >= 0) await feedRolloutFile(loader, source, from, beat);
+      return await commitImport(loader, session, source, beat);
     } finally {
       await session.rollback();
     }
@@ -285,16 +328,6 @@ export class ImportService {
     this.logger.error(`import ${runId} failed: ${(error as Error).stack ?? String(error)}`);
     return error;
   }
-}
-
-/** A results file's bytes from `from` on (of the decompressed bytes: only 0 for a .gz file). */
-function fileBytes(file: RecognisedResultFile, from = 0): AsyncIterable<Buffer> {
-  if (file.compressed && from > 0) throw new RangeError('a compressed file is read from its start');
-  const raw = createReadStream(file.path, { highWaterMark: 1 << 20, start: from });
-  if (!file.compressed) return raw;
-  const gunzip = createGunzip();
-  raw.on('error', (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip) as Readable;
 }
 
 function toOrchestratorStep(entry: StepLogEntry): OrchestratorStepInput {

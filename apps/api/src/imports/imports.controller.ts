@@ -10,13 +10,14 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 
+import { RateLimited, Roles, SUBMITTERS } from '../auth/access.decorators.js';
 import { apiError } from '../http/api-error.js';
 import { ApiErrorDto } from '../http/api-error.dto.js';
 import { RunDto } from '../runs/dto/run.dto.js';
 import { mediaTypeOf, type RawRequest } from '../rollouts/http-body.js';
-import { ImportService, type ImportResultView } from './import.service.js';
+import { ImportService, importOwner, type ImportResultView } from './import.service.js';
 import { ImportUploadInterceptor } from './import-upload.interceptor.js';
-import { prefetchOf, removeUploadFolder, type UploadedFile } from './upload-storage.js';
+import { begunImportOf, prefetchOf, removeUploadFolder, type UploadedFile } from './upload-storage.js';
 
 /** Results directories in: POST /v1/imports. */
 @ApiTags('imports')
@@ -26,6 +27,8 @@ export class ImportsController {
 
   @Post()
   @HttpCode(201)
+  @Roles(...SUBMITTERS)
+  @RateLimited('submit')
   @UseInterceptors(ImportUploadInterceptor)
   @ApiOperation({
     summary: "Import a prime-rl results directory's files as an import run",
@@ -71,7 +74,13 @@ export class ImportsController {
         );
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
-      return await this.imports.import(req.files ?? [], { ...body }, prefetchOf(req));
+      return await this.imports.import(
+        req.files ?? [],
+        { ...body },
+        importOwner(req),
+        prefetchOf(req),
+        begunImportOf(req),
+      );
     } finally {
       await removeUploadFolder(req);
     }

@@ -36,6 +36,8 @@ export class RolloutPrefetch implements ParsedAhead {
   /** Past the budget, or the chunker refused a line: the import parses the rest itself. */
   private stopped = false;
   private ended = false;
+  /** The live reader waiting for the next result (or the end). */
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly pool: RolloutParsePool,
@@ -59,6 +61,26 @@ export class RolloutPrefetch implements ParsedAhead {
     return this.handedOut;
   }
 
+  /**
+   * The results as they are handed out, in file order, in groups (arrays, so that nothing awaits
+   * them on the way), until the file ends or the prefetch stops: for an import that stores rows
+   * while the file still uploads. One reader at a time.
+   */
+  async *live(): AsyncGenerator<Promise<RecordsResult>[]> {
+    let next = 0;
+    for (;;) {
+      if (next < this.results.length) {
+        const fresh = this.results.slice(next);
+        next = this.results.length;
+        yield fresh;
+        continue;
+      }
+      if (this.stopped || this.ended) return;
+      // Woken by the next chunk, the end of the file, or a cancel; the upload's own deadlines end it.
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
   /** Where the rest of the file begins: null once the whole file was handed to the workers. */
   get rest(): BodyPosition | null {
     return this.ended && !this.stopped ? null : this.chunker.position;
@@ -77,25 +99,37 @@ export class RolloutPrefetch implements ParsedAhead {
     } catch {
       this.stopped = true;
     }
+    this.notify();
   }
 
   /** The file is complete (never throws either). */
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.stopped) return;
+    if (this.stopped) {
+      this.notify();
+      return;
+    }
     try {
       const last = this.chunker.end();
       if (last !== null) this.parse(last);
     } catch {
       this.stopped = true;
     }
+    this.notify();
   }
 
   /** Drop everything: chunks not yet started are not parsed. */
   cancel(): void {
     this.stopped = true;
     this.abort.abort(new Error('the prefetch was cancelled'));
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   private parse(chunk: { bytes: Uint8Array; firstLine: number; firstRecord: number }): void {

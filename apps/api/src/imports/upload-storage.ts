@@ -8,6 +8,7 @@ import type { HttpException } from '@nestjs/common';
 
 import { apiError } from '../http/api-error.js';
 import type { RolloutPrefetch } from './rollout-prefetch.js';
+import type { UploadingImport } from './uploading-import.js';
 
 /** An uploaded file as multer hands it to the route (after this storage engine stored it). */
 export interface UploadedFile {
@@ -24,6 +25,7 @@ interface UploadState {
   bytes: number;
   count: number;
   prefetch?: RolloutPrefetch;
+  begun?: UploadingImport;
 }
 
 const STATE = Symbol('brier.upload');
@@ -35,9 +37,14 @@ export interface UploadLimits {
   maxTotalBytes: number;
   /**
    * Called when a file that may be the import's rollout source starts (generations.jsonl), with the
-   * form fields seen so far and where it is spooled: a prefetch to feed its bytes to, or null.
+   * form fields seen so far and where it is spooled: a prefetch to feed its bytes to (and the
+   * import begun with it, storing what it parses), or null.
    */
-  prefetch?: (fields: Record<string, unknown>, path: string) => RolloutPrefetch | null;
+  prefetch?: (
+    fields: Record<string, unknown>,
+    path: string,
+    req: object,
+  ) => { prefetch: RolloutPrefetch; begun: UploadingImport | null } | null;
 }
 
 /** The file an upload's bytes are parsed ahead for (nothing can supersede it as the rollout source). */
@@ -92,8 +99,11 @@ export class UploadStorage {
       const dir = await state.dir;
       const path = join(dir, `${index}-${name}`);
       if (file.originalname === PREFETCHED_NAME && state.prefetch === undefined) {
-        prefetch = this.limits.prefetch?.({ ...(req.body ?? {}) }, path) ?? null;
-        if (prefetch !== null) state.prefetch = prefetch;
+        const ahead = this.limits.prefetch?.({ ...(req.body ?? {}) }, path, req) ?? null;
+        if (ahead !== null) {
+          prefetch = state.prefetch = ahead.prefetch;
+          if (ahead.begun !== null) state.begun = ahead.begun;
+        }
       }
       try {
         await pipeline(file.stream, counter, createWriteStream(path));
@@ -134,9 +144,21 @@ export function prefetchOf(req: object): RolloutPrefetch | undefined {
   return (req as UploadRequest)[STATE]?.prefetch;
 }
 
-/** Remove the request's upload folder and everything in it (and drop its prefetch). */
+/** The import begun during the request's upload, if one was. */
+export function begunImportOf(req: object): UploadingImport | undefined {
+  return (req as UploadRequest)[STATE]?.begun;
+}
+
+/**
+ * Remove the request's upload folder and everything in it, drop its prefetch, and discard the
+ * import begun during the upload unless the import claimed it.
+ */
 export async function removeUploadFolder(req: object): Promise<void> {
   prefetchOf(req)?.cancel();
-  const dir = uploadFolderOf(req);
-  if (dir) await dir.then((path) => rm(path, { recursive: true, force: true })).catch(() => undefined);
+  try {
+    await begunImportOf(req)?.discard();
+  } finally {
+    const dir = uploadFolderOf(req);
+    if (dir) await dir.then((path) => rm(path, { recursive: true, force: true })).catch(() => undefined);
+  }
 }

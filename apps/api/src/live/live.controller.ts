@@ -15,6 +15,7 @@ import { ApiErrorDto } from '../http/api-error.dto.js';
 import { runNotFound } from '../runs/run-errors.js';
 import { RUN_ID_PIPE } from '../runs/run-id.pipe.js';
 import { LiveHub } from './live-hub.js';
+import { READERS, Roles } from '../auth/access.decorators.js';
 
 const STREAM = {
   description: 'An endless text/event-stream (docs/live.md has every event and its data).',
@@ -24,6 +25,7 @@ const UNAVAILABLE = { type: ApiErrorDto, description: 'Postgres is unavailable (
 
 /** Live runs over Server-Sent Events, pushed from Postgres NOTIFY (docs/live.md). */
 @ApiTags('live')
+@Roles(...READERS)
 @Controller({ path: 'runs', version: '1' })
 export class LiveController {
   constructor(private readonly hub: LiveHub) {}

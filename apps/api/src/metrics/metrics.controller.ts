@@ -25,6 +25,7 @@ import {
   type EnsemblesView,
   type MetricsRowView,
 } from './metrics.service.js';
+import { READERS, Roles } from '../auth/access.decorators.js';
 
 const NOT_FOUND = { type: ApiErrorDto, description: 'No run has this id.' };
 const STEP = new ParseIntPipe({
@@ -38,6 +39,7 @@ const METRICS_ROW_SCHEMA = {
 
 /** Calibration metrics of a run, from SQL: per step (aggregates), reliability bins, ensembles. */
 @ApiTags('metrics')
+@Roles(...READERS)
 @Controller({ path: 'runs', version: '1' })
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
@@ -122,6 +124,7 @@ export class MetricsController {
 
 /** Runs side by side: one metric, steps × runs. */
 @ApiTags('metrics')
+@Roles(...READERS)
 @Controller({ path: 'compare', version: '1' })
 export class CompareController {
   constructor(private readonly metrics: MetricsService) {}

@@ -5,12 +5,14 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { apiError } from '../http/api-error.js';
 import { ApiErrorDto } from '../http/api-error.dto.js';
 import { PresetDto } from './preset.dto.js';
+import { READERS, Roles } from '../auth/access.decorators.js';
 
 /**
  * The run presets (configs/presets/*.json, read and checked by @brier/contracts) for the submit
  * form of the admin panel and for clients: each is a valid run request as it stands.
  */
 @ApiTags('runs')
+@Roles(...READERS)
 @Controller({ path: 'presets', version: '1' })
 export class PresetsController {
   @Get()

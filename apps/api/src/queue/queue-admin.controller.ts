@@ -5,12 +5,14 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { ReconcilePassDto, QueueSummaryDto } from './queue-summary.dto.js';
 import { RunEnqueuer } from './run-enqueuer.js';
 import { RunReconciler, type ReconcilePass } from './run-reconciler.js';
+import { ADMINS, READERS, Roles } from '../auth/access.decorators.js';
 
 function toPassDto(pass: ReconcilePass): ReconcilePassDto {
   return { ...pass, at: pass.at.toISOString() };
 }
 
 @ApiTags('admin')
+@Roles(...READERS)
 @Controller({ path: 'admin/queue', version: '1' })
 export class QueueAdminController {
   constructor(
@@ -34,6 +36,7 @@ export class QueueAdminController {
   }
 
   @Post('reconcile')
+  @Roles(...ADMINS)
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a reconciler pass now (or wait for the one in progress)' })
   @ApiOkResponse({ type: ReconcilePassDto })

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@brier/config';
 
 import { ApiConfig } from '../config/api.config.js';
 import { FailFastRedis } from '../health/fail-fast-redis.js';
@@ -14,10 +14,10 @@ export class QueueRedis implements OnModuleInit, OnApplicationShutdown {
   private readonly connection: FailFastRedis;
 
   constructor(config: ApiConfig) {
-    this.connection = new FailFastRedis(config.REDIS_URL, 'brier-api-queue', new Logger('QueueRedis'));
+    this.connection = new FailFastRedis(config, 'brier-api-queue', new Logger('QueueRedis'));
   }
 
-  get client(): Redis {
+  get client(): RedisClient {
     return this.connection.client;
   }
 

@@ -17,14 +17,26 @@ export function runJobName(run: Pick<RunEntity, 'kind'>): JobName {
  * (Postgres has it) and never secrets (the agent host's environment has them).
  */
 export function runJobData(
-  run: Pick<RunEntity, 'id' | 'specVersion' | 'gpuCount' | 'gpuType' | 'labels'>,
+  run: Pick<RunEntity, 'id' | 'kind' | 'spec' | 'specVersion' | 'gpuCount' | 'gpuType' | 'labels'>,
 ): RunJobData {
   return {
     runId: run.id,
     specVersion: run.specVersion,
     jobVersion: RUN_JOB_VERSION,
-    resources: { gpuCount: run.gpuCount, gpuType: run.gpuType ?? null, labels: [...run.labels] },
+    resources: {
+      gpuCount: run.gpuCount,
+      gpuType: run.gpuType ?? null,
+      labels: [...run.labels],
+      primeRlVersion: trainedWith(run),
+    },
   };
+}
+
+/** The prime-rl version a train run's spec names (evaluations and imports run on any agent). */
+function trainedWith(run: Pick<RunEntity, 'kind' | 'spec'>): string | null {
+  if (run.kind !== 'train') return null;
+  const version = (run.spec as { primeRl?: { version?: unknown } } | null)?.primeRl?.version;
+  return typeof version === 'string' ? version : null;
 }
 
 /**

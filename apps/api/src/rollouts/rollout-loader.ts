@@ -73,6 +73,13 @@ export interface ParsedAhead {
   rest: BodyPosition | null;
 }
 
+/** ParsedAhead whose chunks are still arriving. */
+export interface LiveParsedAhead {
+  live(): AsyncIterable<readonly Promise<RecordsResult>[]>;
+  /** Null when the whole body was parsed (read once live() has ended). */
+  readonly rest: BodyPosition | null;
+}
+
 /**
  * Streams rollouts into an ingest session as a pipeline: the body's bytes are cut into chunks of
  * whole lines (NdjsonChunker), each chunk is parsed, scored and encoded by a worker thread
@@ -127,6 +134,18 @@ export class RolloutLoader {
   async adopt(ahead: ParsedAhead): Promise<void> {
     if (this.chunker !== null) throw new Error('adopt parsed chunks before adding bytes');
     for (const result of ahead.results) await this.enqueue(result);
+    this.start = ahead.rest ?? undefined;
+  }
+
+  /**
+   * adopt, for chunks still being parsed as their body arrives: takes each as it is handed out, so
+   * rows are written while the body uploads. Ends when the body ends or the prefetch stops.
+   */
+  async adoptLive(ahead: LiveParsedAhead): Promise<void> {
+    if (this.chunker !== null) throw new Error('adopt parsed chunks before adding bytes');
+    for await (const results of ahead.live()) {
+      for (const result of results) await this.enqueue(result);
+    }
     this.start = ahead.rest ?? undefined;
   }
 

@@ -20,11 +20,11 @@ interface PoolWorker {
   job: { id: number; job: Job } | null;
 }
 
-/** How to start a worker: the built .js, or (tests, `npm run dev`) the .ts source through SWC. */
+/** How to start a worker: the built .js, or (tests) the .ts source through the repository's TS hooks. */
 function workerEntry(): { url: URL; execArgv?: string[] } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { url: new URL('./rollout-parse.worker.js', here) };
-  const loader = fileURLToPath(new URL('../../../../test/support/register-ts.mjs', here));
+  const loader = fileURLToPath(new URL('../../../../test/support/register-ts-thread.mjs', here));
   return {
     url: new URL('./rollout-parse.worker.ts', here),
     execArgv: ['--conditions=@brier/source', '--import', loader],

@@ -29,6 +29,7 @@ import { ListRolloutsQueryDto, SamplesQueryDto } from './dto/rollout-queries.dto
 import { sendJson, type RawRequest } from './http-body.js';
 import { RolloutIngestService } from './rollout-ingest.service.js';
 import { RolloutQueryService, type SamplesView } from './rollout-query.service.js';
+import { AGENTS, AgentScoped, RateLimited, READERS, Roles } from '../auth/access.decorators.js';
 
 /** `{id}` of /v1/runs/{id}/…: a UUID, or a 400 naming the parameter. */
 export const RUN_ID = new ParseUUIDPipe({
@@ -52,6 +53,7 @@ const NOT_FOUND = { type: ApiErrorDto, description: 'No run has this id.' };
 
 /** Rollouts in (ingestion, for agents and scripts) and out (pages, exports, samples). */
 @ApiTags('rollouts')
+@Roles(...READERS)
 @Controller({ path: 'runs', version: '1' })
 export class RolloutsController {
   constructor(
@@ -61,6 +63,9 @@ export class RolloutsController {
 
   @Post(':id/rollouts')
   @HttpCode(200)
+  @Roles(...AGENTS)
+  @AgentScoped({ kind: 'run', param: 'id' })
+  @RateLimited('ingest')
   @ApiOperation({
     summary: 'Ingest a batch of scored rollouts',
     description:

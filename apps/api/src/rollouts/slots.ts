@@ -13,6 +13,17 @@ export class Slots {
   async acquire(): Promise<() => void> {
     if (this.used < this.size) this.used += 1;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.releaser();
+  }
+
+  /** A release function when a slot is free now; null (without waiting) when none is. */
+  tryAcquire(): (() => void) | null {
+    if (this.used >= this.size) return null;
+    this.used += 1;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

@@ -19,15 +19,19 @@ import { ApiErrorDto } from '../http/api-error.dto.js';
 import { RunLogQueryDto, RunLogStreamQueryDto } from './dto/run-log.query.dto.js';
 import { RunLogPageDto } from './dto/run-log-page.dto.js';
 import { RunLogsService } from './run-logs.service.js';
+import { AGENTS, AgentScoped, READERS, Roles } from '../auth/access.decorators.js';
 
 const NOT_FOUND = { type: ApiErrorDto, description: 'No such run.' };
 
 @ApiTags('logs')
+@Roles(...READERS)
 @Controller({ path: 'runs', version: '1' })
 export class RunLogsController {
   constructor(private readonly logs: RunLogsService) {}
 
   @Post(':id/logs')
+  @Roles(...AGENTS)
+  @AgentScoped({ kind: 'run', param: 'id' })
   @HttpCode(200)
   @ApiTags('agents')
   @ApiOperation({

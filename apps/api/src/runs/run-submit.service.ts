@@ -26,7 +26,8 @@ export class RunSubmitService {
     private readonly enqueuer: RunEnqueuer,
   ) {}
 
-  async submit(body: unknown, idempotencyKey: string | undefined): Promise<SubmitResult> {
+  /** `createdBy`: the submitting token's name, the run's owner. */
+  async submit(body: unknown, idempotencyKey: string | undefined, createdBy: string): Promise<SubmitResult> {
     const request = this.parse(body);
     const { run, created } = await this.runs.create({
       kind: request.kind,
@@ -40,6 +41,7 @@ export class RunSubmitService {
       gpuType: request.resources.gpuType ?? null,
       labels: request.resources.labels,
       maxSteps: request.kind === 'train' ? request.spec.maxSteps : null,
+      createdBy,
     });
     if (!created && !sameRequest(run, request)) {
       throw apiError(

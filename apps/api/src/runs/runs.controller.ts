@@ -37,6 +37,16 @@ import { RunControlService } from './run-control.service.js';
 import { RUN_ID_PIPE } from './run-id.pipe.js';
 import { RunQueryService } from './run-query.service.js';
 import { RunSubmitService } from './run-submit.service.js';
+import {
+  ADMINS,
+  CurrentPrincipal,
+  OwnRun,
+  RateLimited,
+  READERS,
+  Roles,
+  SUBMITTERS,
+} from '../auth/access.decorators.js';
+import type { Principal } from '../auth/principal.js';
 
 /** The part of Express's response a handler needs to pick its status code. */
 interface StatusResponse {
@@ -49,6 +59,7 @@ const BAD_ID = { description: 'The id is not a UUID.', type: ApiErrorDto };
 /** The researcher-facing runs API (the agent-facing side lives in ../agents). */
 @ApiTags('runs')
 @ApiExtraModels(ApiErrorDto, FieldMessageDto)
+@Roles(...READERS)
 @Controller({ path: 'runs', version: '1' })
 export class RunsController {
   constructor(
@@ -59,6 +70,8 @@ export class RunsController {
 
   @Post()
   @HttpCode(202)
+  @Roles(...SUBMITTERS)
+  @RateLimited('submit')
   @ApiOperation({
     summary: 'Submit a run',
     description:
@@ -94,8 +107,13 @@ export class RunsController {
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: StatusResponse,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<RunDto> {
-    const { run, created } = await this.submitter.submit(body, parseIdempotencyKey(idempotencyKey));
+    const { run, created } = await this.submitter.submit(
+      body,
+      parseIdempotencyKey(idempotencyKey),
+      principal.name,
+    );
     if (!created) response.status(200);
     return toRunDto(run);
   }
@@ -119,6 +137,8 @@ export class RunsController {
   }
 
   @Post(':id/cancel')
+  @Roles(...SUBMITTERS)
+  @OwnRun()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel a run',
@@ -141,6 +161,8 @@ export class RunsController {
   }
 
   @Post(':id/retry')
+  @Roles(...SUBMITTERS)
+  @OwnRun()
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a failed, cancelled or lost run again, as its next attempt' })
   @ApiAcceptedResponse({ type: RunDto })
@@ -156,6 +178,7 @@ export class RunsController {
   }
 
   @Delete(':id')
+  @Roles(...ADMINS)
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a run and everything it owns',

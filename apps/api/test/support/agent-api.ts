@@ -7,6 +7,7 @@ import {
 } from '@brier/contracts';
 import { RunRepository } from '@brier/database';
 
+import { ndjson, postRollouts } from './rollout-api.js';
 import type { TestApi } from './test-api.js';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -14,7 +15,7 @@ export interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-/** POST a JSON body to the test API; the answer's status and parsed body. */
+/** POST a JSON body to the test API as its admin; the answer's status and parsed body. */
 export async function post<T = Record<string, unknown>>(
   api: TestApi,
   path: string,
@@ -22,7 +23,7 @@ export async function post<T = Record<string, unknown>>(
 ): Promise<Answer<T>> {
   const response = await fetch(`${api.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...api.authHeaders },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -30,7 +31,10 @@ export async function post<T = Record<string, unknown>>(
 }
 
 export async function get<T = Record<string, unknown>>(api: TestApi, path: string): Promise<Answer<T>> {
-  const response = await fetch(`${api.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${api.url}${path}`, {
+    headers: api.authHeaders,
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -99,13 +103,36 @@ export async function createRun(
   const { run } = await api.app.get(RunRepository).create({
     kind: 'train',
     name: `test-run-${Math.random().toString(36).slice(2, 8)}`,
-    spec: { model: 'google/gemma-2-2b-it', maxSteps: 50 },
+    spec: { model: 'google/gemma-2-2b-it', maxSteps: 50, batchSize: TEST_RUN_BATCH },
     specVersion: 1,
     gpuCount: options.gpuCount ?? 1,
     labels: options.labels ?? [],
     maxSteps: 50,
   });
   return run.id;
+}
+
+/** Rollouts per step of createRun's runs. */
+export const TEST_RUN_BATCH = 2;
+
+/**
+ * Whole batches of steps 0 … steps−1 (under the lease, when given), as the agent would have shipped
+ * them before a checkpoint of step `steps`: a resume from that checkpoint needs them stored.
+ */
+export async function storeWholeSteps(
+  api: TestApi,
+  runId: string,
+  leaseToken: string | undefined,
+  steps: number,
+): Promise<void> {
+  const lines = [];
+  for (let step = 0; step < steps; step++) {
+    for (let k = 0; k < TEST_RUN_BATCH; k++) {
+      lines.push({ step, sample_key: `q${k}`, ground_truth: k % 2 === 0, p_yes: 0.7, brier_score: 0.09 });
+    }
+  }
+  const answer = await postRollouts(api, runId, ndjson(lines), leaseToken ? { leaseToken } : {});
+  if (answer.status !== 200) throw new Error(`rollouts: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
 /** A successful claim's body, or a thrown error naming what came back instead. */

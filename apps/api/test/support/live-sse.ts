@@ -25,9 +25,12 @@ export interface LiveClient {
   close(): void;
 }
 
-export async function openLive(url: string): Promise<LiveClient> {
+export async function openLive(url: string, auth: Record<string, string>): Promise<LiveClient> {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+  const response = await fetch(url, {
+    headers: { ...auth, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
   const client: LiveClient = {
     status: response.status,
     contentType: response.headers.get('content-type'),

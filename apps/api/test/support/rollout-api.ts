@@ -74,6 +74,8 @@ export interface PostOptions {
   leaseToken?: string;
   contentType?: string;
   gzip?: boolean;
+  /** The caller's Authorization header (default: the test API's admin). */
+  auth?: Record<string, string>;
 }
 
 export interface Answer<T = unknown> {
@@ -101,7 +103,10 @@ export async function postRollouts<T = Record<string, unknown>>(
   body: string | Buffer,
   options: PostOptions = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/x-ndjson' };
+  const headers: Record<string, string> = {
+    ...(options.auth ?? api.authHeaders),
+    'content-type': options.contentType ?? 'application/x-ndjson',
+  };
   if (options.batchId !== null) headers['batch-id'] = options.batchId ?? `b-${randomUUID()}`;
   if (options.leaseToken) headers['lease-token'] = options.leaseToken;
   let payload: string | Buffer = body;
@@ -119,7 +124,10 @@ export async function postRollouts<T = Record<string, unknown>>(
 }
 
 export async function get<T = unknown>(api: TestApi, path: string): Promise<Answer<T>> {
-  const response = await fetch(`${api.url}${path}`, { signal: AbortSignal.timeout(60_000) });
+  const response = await fetch(`${api.url}${path}`, {
+    headers: api.authHeaders,
+    signal: AbortSignal.timeout(60_000),
+  });
   return answer<T>(response);
 }
 

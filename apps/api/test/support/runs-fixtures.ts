@@ -44,6 +44,17 @@ export async function request<T = unknown>(
   };
 }
 
+/** request() with `auth` (a token's Authorization header) under the call's own headers. */
+export function authedRequest<T = unknown>(
+  auth: Record<string, string>,
+  url: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<JsonResponse<T>> {
+  const headers = new Headers(init.headers);
+  for (const [name, value] of Object.entries(auth)) if (!headers.has(name)) headers.set(name, value);
+  return request<T>(url, { ...init, headers });
+}
+
 /** Poll `check` until it returns something other than undefined/false, or fail after `timeoutMs`. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false>,

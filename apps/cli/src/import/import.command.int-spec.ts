@@ -16,9 +16,11 @@ let work: string;
 
 beforeAll(async () => {
   api = await startTestApi();
+  process.env['BRIER_API_TOKEN'] = api.adminToken;
   work = mkdtempSync(join(tmpdir(), 'brier-cli-import-'));
 });
 afterAll(async () => {
+  delete process.env['BRIER_API_TOKEN'];
   await api?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -48,7 +50,9 @@ describe('brier import (against a real API)', () => {
     expect(err).toMatch(
       /run [0-9a-f-]{36} "seed-run" succeeded: 51200 rollouts in 50 steps from calibration_metrics\.csv, 50 orchestrator steps/,
     );
-    const metrics = (await (await fetch(`${api.url}/v1/runs/${id}/metrics`)).json()) as { step: number }[];
+    const metrics = (await (
+      await fetch(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders })
+    ).json()) as { step: number }[];
     expect(metrics).toHaveLength(50);
   });
 
@@ -67,7 +71,9 @@ describe('brier import (against a real API)', () => {
     );
     expect(code, err).toBe(0);
     expect(err).toContain('"first ten" succeeded: 10240 rollouts in 10 steps');
-    const run = (await (await fetch(`${api.url}/v1/runs/${out.trim()}`)).json()) as { spec: unknown };
+    const run = (await (
+      await fetch(`${api.url}/v1/runs/${out.trim()}`, { headers: api.authHeaders })
+    ).json()) as { spec: unknown };
     expect(run.spec).toMatchObject({ maxSteps: 10, batchSize: 1024 });
   });
 
@@ -100,5 +106,21 @@ describe('brier import (against a real API)', () => {
     const down = await brier(SEED_DIR, '--api', `http://127.0.0.1:${port}`);
     expect(down.code).toBe(1);
     expect(down.err).toContain(`cannot reach the Brier API at http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('needs a token: exit 2 without BRIER_API_TOKEN, 1 with the 401 of a wrong one', async () => {
+    const token = process.env['BRIER_API_TOKEN'];
+    try {
+      delete process.env['BRIER_API_TOKEN'];
+      const missing = await brier(SEED_DIR, '--api', api.url);
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain('set BRIER_API_TOKEN');
+      process.env['BRIER_API_TOKEN'] = 'brier_not-a-real-token';
+      const wrong = await brier(SEED_DIR, '--api', api.url);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toContain('the API answered 401');
+    } finally {
+      process.env['BRIER_API_TOKEN'] = token;
+    }
   });
 });

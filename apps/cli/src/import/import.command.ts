@@ -52,6 +52,7 @@ export function importCommand(io: CliIo, env: NodeJS.ProcessEnv = process.env): 
       positiveInteger,
     )
     .option('--max-steps <n>', 'only the first n steps', positiveInteger)
+    .addHelpText('after', '\nThe API token (admin or researcher) is read from $BRIER_API_TOKEN.')
     .action((paths: string[], options: ImportOptions) => runImport(paths, options, io, env));
 }
 
@@ -151,9 +152,16 @@ export async function runImport(
     io.stderr,
     `brier import: uploading ${files.map((f) => f.name).join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MB) to ${endpoint.origin}\n`,
   );
+  const token = env['BRIER_API_TOKEN'];
+  if (!token)
+    throw new CliError('set BRIER_API_TOKEN to an API token (brier tokens create; docs/security.md)');
   let response: Response;
   try {
-    response = await fetch(endpoint, { method: 'POST', body: form });
+    response = await fetch(endpoint, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${token}` },
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new CliError(

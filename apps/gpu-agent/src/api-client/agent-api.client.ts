@@ -23,6 +23,7 @@ import {
 } from '@brier/contracts';
 
 import { errorFromFailure, errorFromResponse } from './api-errors.js';
+import { headersOf, httpPost, type HttpAnswer } from './http-post.js';
 
 export interface AgentApiClientOptions {
   /** The API's base URL, e.g. http://api:3000 (no trailing /v1). */
@@ -117,24 +118,16 @@ export class AgentApiClient {
     if (this.token !== undefined) headers['authorization'] = `Bearer ${this.token}`;
     const body = input.json !== undefined ? JSON.stringify(input.json) : input.body;
 
-    let status: number;
-    let text: string;
-    let responseHeaders: Headers;
+    let answer: HttpAnswer;
     try {
-      // One signal for the whole exchange: a server that stalls mid-body times out too.
-      const response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      responseHeaders = response.headers;
-      text = await response.text();
+      answer = await httpPost(new URL(`${this.baseUrl}${path}`), headers, body, this.timeoutMs);
     } catch (error) {
       throw errorFromFailure(method, path, error, this.timeoutMs);
     }
-    if (status < 200 || status > 299) throw errorFromResponse(method, path, status, responseHeaders, text);
+    const { status, text } = answer;
+    if (status < 200 || status > 299) {
+      throw errorFromResponse(method, path, status, headersOf(answer.headers), text);
+    }
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 
-import { CommaList, IsHttpUrl, IsRedisUrl, Secret } from '@brier/config';
+import { CommaList, IsHttpUrl, RedisConfig, Secret } from '@brier/config';
 import { AGENT_LIMITS, LABEL_PATTERN } from '@brier/contracts';
 import { ArrayMaxSize, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -9,14 +9,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const NO_WHITESPACE = /^\S+$/;
 
-/** The GPU agent's environment, validated at boot (`loadConfigOrExit(AgentConfig)`). */
-export class AgentConfig {
+/** The GPU agent's environment, validated at boot (`loadConfigOrExit(AgentConfig)`); Redis's part in RedisConfig. */
+export class AgentConfig extends RedisConfig {
   /** The Brier API this agent registers with and reports to. */
   @IsHttpUrl()
   API_URL: string = 'http://127.0.0.1:3000';
-
-  @IsRedisUrl()
-  REDIS_URL: string = 'redis://127.0.0.1:6379';
 
   /** Where runs write their files; every path a job names must stay inside it. */
   @IsString()
@@ -56,10 +53,6 @@ export class AgentConfig {
   @Matches(NO_WHITESPACE, { message: 'must be a program name or path, without whitespace' })
   NVIDIA_SMI_BIN: string = 'nvidia-smi';
 
-  /** The API's BullMQ key prefix (its BRIER_QUEUE_PREFIX): both sides must name the same queues. */
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9:._{}-]{0,63}$/, { message: 'must be a Redis key prefix like brier' })
-  BRIER_QUEUE_PREFIX: string = 'brier';
-
   /** Runs needing no GPU (evals of an external endpoint) this agent runs at once, besides its GPU runs. */
   @IsInt({ message: 'must be a whole number from 0 to 64' })
   @Min(0, { message: 'must be a whole number from 0 to 64' })
@@ -86,6 +79,15 @@ export class AgentConfig {
   @Min(1_000, { message: 'must be a whole number of milliseconds from 1000 to 600000' })
   @Max(600_000, { message: 'must be a whole number of milliseconds from 1000 to 600000' })
   AGENT_JOB_LOCK_MS: number = 30_000;
+
+  /**
+   * A run whose processes write nothing (no console line, no log line, no rollout) for this long is
+   * hung: it is stopped and its attempt fails as retryable, instead of holding its GPUs forever.
+   */
+  @IsInt({ message: 'must be a whole number of milliseconds from 1000 to 86400000' })
+  @Min(1_000, { message: 'must be a whole number of milliseconds from 1000 to 86400000' })
+  @Max(86_400_000, { message: 'must be a whole number of milliseconds from 1000 to 86400000' })
+  RUN_STALL_TIMEOUT_MS: number = 30 * 60_000;
 
   /** A local BoolQ jsonl for runs on hosts without Hugging Face access (the env's dataset_path). */
   @IsOptional()

@@ -24,6 +24,8 @@ export interface LineFollowerOptions {
 const DEFAULT_POLL_MS = 200;
 const DEFAULT_FINISH_DEADLINE_MS = 10_000;
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** At the end of the file, how often to look whether another file took its name (a rotation). */
+const NAME_CHECK_MS = 1_000;
 
 /**
  * Follows a file a process is writing (prime-rl's logs/orchestrator.stdout, the env's rollout
@@ -37,6 +39,10 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  * backpressure for free: nothing is read until the consumer asks for more lines.
  *
  * Lines come raw, without their '\n': a '\r' (CRLF or tqdm's redraws) is the consumer's to strip.
+ *
+ * Polls are kept cheap (the agent follows files for hours): while lines keep coming it only reads;
+ * at the end of the file one fstat per poll tells "nothing new" from "truncated", and the name is
+ * checked for a new file at most once per NAME_CHECK_MS.
  */
 export class LineFollower {
   private readonly pollMs: number;
@@ -53,7 +59,11 @@ export class LineFollower {
   private finishing = false;
   private closed = false;
   private ended = false;
-  private wake = new AbortController();
+  /** The last read brought bytes: read again without an fstat first. */
+  private streaming = false;
+  private nameCheckedAt = 0;
+  /** Ends the poll's sleep early (finish, close). */
+  private wakeUp: (() => void) | null = null;
   private readonly endWaiters: Array<() => void> = [];
   /** The read in progress, so close() does not pull the handle from under it. */
   private inflight: Promise<unknown> = Promise.resolve();
@@ -92,7 +102,7 @@ export class LineFollower {
    */
   async finish(deadlineMs = DEFAULT_FINISH_DEADLINE_MS): Promise<void> {
     this.finishing = true;
-    this.wake.abort();
+    this.wakeUp?.();
     if (this.ended || this.closed) return;
     if (!this.started) return this.close(); // nobody reads its lines: nothing to hand out
     const deadline = new AbortController();
@@ -111,7 +121,7 @@ export class LineFollower {
   /** Stops now; lines not yet handed out are dropped. */
   async close(): Promise<void> {
     this.closed = true;
-    this.wake.abort();
+    this.wakeUp?.();
     await this.inflight.catch(() => undefined);
     await this.closeHandle();
     this.markEnded();
@@ -153,9 +163,17 @@ export class LineFollower {
   private async readChunk(): Promise<SplitLine[] | null> {
     const handle = await this.openHandle();
     if (handle === null) return null;
-    if (await this.replacedOrTruncated(handle)) return [];
+    if (!this.streaming) {
+      const size = (await handle.stat()).size;
+      if (size < this.position) {
+        this.reset('truncated');
+        return [];
+      }
+      if (size === this.position) return (await this.replaced()) ? [] : null;
+    }
     const { bytesRead } = await handle.read(this.buffer, 0, this.buffer.length, this.position);
-    if (bytesRead === 0) return null;
+    this.streaming = bytesRead > 0;
+    if (bytesRead === 0) return []; // the end (or a truncation): the fstat above tells which
     this.position += bytesRead;
     return this.splitter.push(this.buffer.subarray(0, bytesRead));
   }
@@ -173,16 +191,13 @@ export class LineFollower {
   }
 
   /**
-   * Truncated in place (size < position), or a new file under the name once the old one is read
-   * to its end: start over from byte 0 (of the new file). True when the caller must read again.
+   * Read to its end: has a new file taken the name (a rotation)? Then start over from byte 0 of
+   * the new one. Looked at most once per NAME_CHECK_MS, and always before the last read of finish().
    */
-  private async replacedOrTruncated(handle: FileHandle): Promise<boolean> {
-    const size = (await handle.stat()).size;
-    if (size < this.position) {
-      this.reset('truncated');
-      return true;
-    }
-    if (size > this.position) return false; // more to read from the file we have open
+  private async replaced(): Promise<boolean> {
+    const now = Date.now();
+    if (!this.finishing && now - this.nameCheckedAt < NAME_CHECK_MS) return false;
+    this.nameCheckedAt = now;
     let current: number;
     try {
       current = (await stat(this.path)).ino;
@@ -204,11 +219,15 @@ export class LineFollower {
   }
 
   private async idle(): Promise<void> {
-    if (this.wake.signal.aborted) {
-      if (this.finishing || this.closed) return;
-      this.wake = new AbortController();
-    }
-    await sleep(this.pollMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    if (this.finishing || this.closed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wakeUp?.(), this.pollMs);
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private async closeHandle(): Promise<void> {

@@ -17,7 +17,7 @@ function gpu(index: number, name = 'NVIDIA A100-SXM4-80GB', pids: number[] = [])
 }
 
 const twoA100 = [gpu(0), gpu(1)];
-const base = { agentLabels: ['a100'], reserved: [], ownPids: [] };
+const base = { agentLabels: ['a100'], primeRlVersion: 'v0.4.0', reserved: [], ownPids: [] };
 
 describe('placeRun', () => {
   it('takes the lowest free GPUs', () => {
@@ -68,6 +68,22 @@ describe('placeRun', () => {
     ).toMatchObject({
       kind: 'never',
       reason: 'this agent lacks label(s) spot',
+    });
+  });
+
+  it('never places a train run written for another prime-rl version than the agent drives', () => {
+    const run = { gpuCount: 1, gpuType: null, labels: [], primeRlVersion: 'v0.6.0' };
+    expect(placeRun(run, { ...base, inventory: twoA100 })).toEqual({
+      kind: 'never',
+      reason: 'the run is written for prime-rl v0.6.0; this agent drives v0.4.0',
+    });
+    expect(placeRun(run, { ...base, primeRlVersion: 'v0.6.0', inventory: twoA100 })).toEqual({
+      kind: 'fits',
+      gpuIndices: [0],
+    });
+    // Evaluations and imports name no version: any agent's.
+    expect(placeRun({ ...run, primeRlVersion: null }, { ...base, inventory: twoA100 })).toMatchObject({
+      kind: 'fits',
     });
   });
 

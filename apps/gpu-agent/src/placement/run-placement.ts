@@ -9,7 +9,8 @@ export type RunResources = RunJobData['resources'];
  * Where a run can go on this agent:
  * - `fits`: these GPUs (physical indices, lowest first) are free and match;
  * - `busy`: the agent could run it, but not now (its matching GPUs are reserved or in use);
- * - `never`: this agent cannot run it at all (too few matching GPUs, labels missing).
+ * - `never`: this agent cannot run it at all (too few matching GPUs, labels missing, another
+ *   prime-rl version).
  */
 export type Placement =
   | { kind: 'fits'; gpuIndices: number[] }
@@ -19,6 +20,8 @@ export type Placement =
 export interface PlacementInput {
   inventory: GpuInventory;
   agentLabels: readonly string[];
+  /** The prime-rl version this agent drives (PRIME_RL_VERSION). */
+  primeRlVersion: string;
   /** GPUs this agent has reserved for its runs. */
   reserved: Iterable<number>;
   /** PIDs of the agent's own process groups (their GPU use is not foreign). */
@@ -31,6 +34,12 @@ export function placeRun(resources: RunResources, input: PlacementInput): Placem
   const missing = missingLabels(resources.labels, input.agentLabels);
   if (missing.length > 0) {
     return { kind: 'never', reason: `this agent lacks label(s) ${missing.join(', ')}` };
+  }
+  if (resources.primeRlVersion && resources.primeRlVersion !== input.primeRlVersion) {
+    return {
+      kind: 'never',
+      reason: `the run is written for prime-rl ${resources.primeRlVersion}; this agent drives ${input.primeRlVersion}`,
+    };
   }
   if (resources.gpuCount === 0) return { kind: 'fits', gpuIndices: [] };
   const matching = gpuAvailability(input.inventory, input.reserved, input.ownPids, input.options).filter(

@@ -1,12 +1,13 @@
 import { ClassicV040Adapter } from './classic-v0-4.adapter.js';
+import { HeadV060Adapter } from './head-v0-6.adapter.js';
 import type { PrimeRlAdapter } from './prime-rl-adapter.js';
 
 /**
- * The prime-rl versions this agent can drive, one adapter each. A newer schema (HEAD's
- * `[deployment]`, `group_size`, `[[orchestrator.train.source]]`) is one more file implementing
- * PrimeRlAdapter, added to this list and to PRIME_RL_PINS.
+ * The prime-rl versions this agent can drive, one adapter each: the classic schema (v0.4.0) and
+ * the current one (v0.6.0: `[deployment]`, `group_size`, `[[orchestrator.train.env]]`). Another
+ * generation is one more file implementing PrimeRlAdapter, added here and to PRIME_RL_PINS.
  */
-const ADAPTERS: readonly PrimeRlAdapter[] = [new ClassicV040Adapter()];
+const ADAPTERS: readonly PrimeRlAdapter[] = [new ClassicV040Adapter(), new HeadV060Adapter()];
 
 const BY_VERSION: ReadonlyMap<string, PrimeRlAdapter> = new Map(
   ADAPTERS.map((adapter) => [adapter.version, adapter]),

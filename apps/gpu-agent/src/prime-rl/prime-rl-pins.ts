@@ -6,13 +6,23 @@ export interface PrimeRlPin {
   version: string;
   /** The full commit the release tag points at; a checkout is verified against it, not the tag. */
   sha: string;
+  /** Git submodules `uv sync` needs (path dependencies in pyproject.toml); empty when none. */
+  submodules: readonly string[];
 }
 
 /**
- * v0.4.0 is the last release of the classic config schema (shared/docs/prime-rl.md §0). The tag
- * `v0.4.0` points at f870f3cbd8de5b731d880d8715bf76e983337862 ("Feature: bring your own
- * algorithms (#1715)"), read from a mirror of PrimeIntellect-ai/prime-rl.
+ * Both tags read from a mirror of PrimeIntellect-ai/prime-rl (shared/docs/prime-rl.md §0):
+ * - v0.4.0 = f870f3cbd8de5b731d880d8715bf76e983337862 ("Feature: bring your own algorithms
+ *   (#1715)"), the last release of the classic schema; no submodules.
+ * - v0.6.0 = 38494ccb4140897b1c9e7a9ba8da59dcd8940d47, the newest release that still loads
+ *   verifiers v0 environments (calibrated-qa is one); its pyproject takes verifiers, renderers,
+ *   pydantic-config and the research environments from submodules.
  */
 export const PRIME_RL_PINS: Readonly<Record<string, PrimeRlPin>> = {
-  'v0.4.0': { version: 'v0.4.0', sha: 'f870f3cbd8de5b731d880d8715bf76e983337862' },
+  'v0.4.0': { version: 'v0.4.0', sha: 'f870f3cbd8de5b731d880d8715bf76e983337862', submodules: [] },
+  'v0.6.0': {
+    version: 'v0.6.0',
+    sha: '38494ccb4140897b1c9e7a9ba8da59dcd8940d47',
+    submodules: ['deps/verifiers', 'deps/renderers', 'deps/pydantic-config', 'deps/research-environments'],
+  },
 };

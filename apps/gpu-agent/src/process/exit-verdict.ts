@@ -42,7 +42,7 @@ const CONFIG_ERRORS: Cause[] = [
 const STOPPED: Record<Exclude<StopReason, 'cancel'>, string> = {
   revoked: 'the agent lost its lease on the run and stopped it',
   shutdown: 'the agent shut down and stopped the run',
-  timeout: 'the run exceeded its time limit and was stopped',
+  timeout: 'the run wrote no output for longer than its time limit (RUN_STALL_TIMEOUT_MS) and was stopped',
 };
 
 const EXCERPT_CHARS = 200;

@@ -51,8 +51,13 @@ export class HeldRuns {
     return held;
   }
 
-  drop(runId: string): void {
-    this.runs.delete(runId);
+  /**
+   * Forgets the run held under `leaseToken`. A run is held by one lease at a time, but another
+   * delivery of its job may be processed meanwhile (a redelivery, a duplicate): that one's claim is
+   * refused, and it must not drop the attempt that is running.
+   */
+  drop(runId: string, leaseToken: string): void {
+    if (this.runs.get(runId)?.leaseToken === leaseToken) this.runs.delete(runId);
   }
 
   get(runId: string): HeldRun | undefined {
@@ -67,10 +72,15 @@ export class HeldRuns {
     return this.runs.size;
   }
 
-  /** Asks a run to stop; the first reason wins (a revoke after a cancel stays a cancel's stop). */
-  requestStop(runId: string, reason: StopReason): boolean {
+  /**
+   * Asks a run to stop; the first reason wins (a revoke after a cancel stays a cancel's stop). With
+   * `leaseToken`, only the attempt holding that lease: news about an earlier attempt of the same
+   * run (a late 409, a heartbeat answer sent before the new claim) must not stop the next one.
+   */
+  requestStop(runId: string, reason: StopReason, leaseToken?: string): boolean {
     const run = this.runs.get(runId);
     if (!run || run.stop.signal.aborted) return false;
+    if (leaseToken !== undefined && run.leaseToken !== leaseToken) return false;
     run.stop.abort(reason);
     return true;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -61,14 +62,18 @@ export class RunJobProcessor {
     const placement = await this.place(data);
     if (placement.kind !== 'fits') return this.handBack(job, token, `${placement.kind}: ${placement.reason}`);
     // Synchronously after placement: no await between deciding on GPUs and setting them aside.
-    this.held.reserveGpus(runId, placement.gpuIndices);
+    // Reserved for this delivery, not the run: another delivery of the same run (a redelivered or
+    // duplicate job, refused at its claim) must not release the GPUs of the attempt that runs.
+    const owner = `${runId} (job ${job.id ?? '?'}, ${randomUUID()})`;
+    this.held.reserveGpus(owner, placement.gpuIndices);
+    let claim: ClaimRunResponse | null = null;
     try {
-      const claim = await this.claim(job, token, data, placement.gpuIndices);
+      claim = await this.claim(job, token, data, placement.gpuIndices);
       if (claim === null) return;
       await this.runClaimed(job, claim, placement.gpuIndices);
     } finally {
-      this.held.drop(runId);
-      this.held.releaseGpus(runId);
+      if (claim !== null) this.held.drop(runId, claim.leaseToken);
+      this.held.releaseGpus(owner);
     }
   }
 
@@ -77,6 +82,7 @@ export class RunJobProcessor {
       return placeRun(data.resources, {
         inventory: [],
         agentLabels: this.config.AGENT_LABELS,
+        primeRlVersion: this.config.PRIME_RL_VERSION,
         reserved: [],
         ownPids: [],
       });
@@ -86,6 +92,7 @@ export class RunJobProcessor {
     return placeRun(data.resources, {
       inventory,
       agentLabels: this.config.AGENT_LABELS,
+      primeRlVersion: this.config.PRIME_RL_VERSION,
       reserved: this.held.reservedGpus(),
       ownPids,
     });
@@ -150,7 +157,7 @@ export class RunJobProcessor {
       leaseToken: claim.leaseToken,
       attempt: claim.attempt,
       stream: 'agent',
-      onLeaseLost: () => this.held.requestStop(claim.runId, 'revoked'),
+      onLeaseLost: () => this.held.requestStop(claim.runId, 'revoked', claim.leaseToken),
     });
     const gpusText = gpuIndices.length > 0 ? `GPU(s) ${gpuIndices.join(', ')}` : 'no GPU';
     agentLog.push(

@@ -107,10 +107,11 @@ export class AgentSession {
         // A wedged driver must not stop the heartbeat that keeps the leases alive.
         this.logger.warn(`nvidia-smi failed; reporting the last inventory: ${messageOf(error)}`);
       });
+      const runs = this.held.heartbeatRuns();
       const answer = await this.client.heartbeat(agentId, {
         incarnation,
         gpus: this.gpus.report(),
-        runs: this.held.heartbeatRuns(),
+        runs,
         status: this.drainingBecause === null ? 'online' : 'draining',
       });
       this.lastAcknowledged = Date.now();
@@ -119,7 +120,11 @@ export class AgentSession {
         if (this.held.requestStop(runId, 'cancel')) this.logger.log(`run ${runId}: cancel requested`);
       }
       for (const runId of answer.revoked) {
-        if (this.held.requestStop(runId, 'revoked')) this.logger.warn(`run ${runId}: lease revoked`);
+        // The answer is about the leases sent: a run claimed again since keeps its new lease.
+        const sent = runs.find((run) => run.runId === runId)?.leaseToken;
+        if (sent !== undefined && this.held.requestStop(runId, 'revoked', sent)) {
+          this.logger.warn(`run ${runId}: lease revoked`);
+        }
       }
     } catch (error) {
       if (error instanceof ApiConflictError && error.reason === 'stale-agent') {

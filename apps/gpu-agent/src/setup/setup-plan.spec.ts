@@ -121,6 +121,23 @@ describe('the host setup plan', () => {
     expect(shellQuote('')).toBe("''");
   });
 
+  it("checks out v0.6.0's pinned commit and fetches its submodules over https before uv sync", () => {
+    const plan = buildSetupPlan({ ...OPTIONS, version: 'v0.6.0' });
+    const ids = plan.steps.map((step) => step.id);
+    expect(ids.indexOf('submodules')).toBe(ids.indexOf('verify-commit') + 1);
+    expect(ids.indexOf('uv-sync')).toBe(ids.indexOf('submodules') + 1);
+    const text = formatSetupPlan(plan);
+    expect(text).toContain('prime-rl v0.6.0 (38494ccb4140897b1c9e7a9ba8da59dcd8940d47)');
+    expect(text).toContain(
+      '$ git -C /opt/prime-rl checkout --detach 38494ccb4140897b1c9e7a9ba8da59dcd8940d47',
+    );
+    expect(text).toContain(
+      '$ git -C /opt/prime-rl -c url.https://github.com/.insteadOf=git@github.com: submodule update --init -- ' +
+        'deps/verifiers deps/renderers deps/pydantic-config deps/research-environments',
+    );
+    expect(buildSetupPlan(OPTIONS).steps.map((step) => step.id)).not.toContain('submodules');
+  });
+
   it('refuses a version without a pin and relative paths', () => {
     expect(() => buildSetupPlan({ ...OPTIONS, version: 'main' })).toThrow(UnknownPrimeRlVersionError);
     expect(() => buildSetupPlan({ ...OPTIONS, primeRlDir: 'prime-rl' })).toThrow(

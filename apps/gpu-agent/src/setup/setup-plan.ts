@@ -154,6 +154,7 @@ export function buildSetupPlan(options: SetupPlanOptions): SetupPlan {
       args: ['-C', dir, 'rev-parse', 'HEAD'],
       expectStdout: pin.sha,
     },
+    ...submoduleSteps(dir, pin.submodules),
     {
       id: 'uv-sync',
       description: "Install prime-rl's locked dependencies (exact: removes anything not in the lock)",
@@ -207,4 +208,30 @@ export function buildSetupPlan(options: SetupPlanOptions): SetupPlan {
     pathPrepend: [uvBin],
     steps,
   };
+}
+
+/**
+ * v0.6.0 takes verifiers, renderers and more from git submodules whose URLs are git@github.com
+ * (no SSH key on a fresh host): fetch them over https, as prime-rl's own install.sh does.
+ */
+function submoduleSteps(dir: string, submodules: readonly string[]): SetupStep[] {
+  if (submodules.length === 0) return [];
+  return [
+    {
+      id: 'submodules',
+      description: `Fetch the pinned submodules over https (${submodules.join(', ')})`,
+      command: 'git',
+      args: [
+        '-C',
+        dir,
+        '-c',
+        'url.https://github.com/.insteadOf=git@github.com:',
+        'submodule',
+        'update',
+        '--init',
+        '--',
+        ...submodules,
+      ],
+    },
+  ];
 }

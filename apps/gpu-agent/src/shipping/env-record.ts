@@ -21,6 +21,8 @@ export interface EnvRollout {
   groundTruth: boolean | string;
   /** The env's (trainer's) reward; null when the record has none. */
   trainerReward: number | null;
+  /** When the env wrote the line (its `ts`, epoch ms); null when the record has none. */
+  writtenAtMs: number | null;
 }
 
 export type EnvRecordParse =
@@ -158,7 +160,16 @@ function toRollout(record: Record<string, unknown>, index: number, step: number)
       : completionKey === 'full_completion'
         ? unwrapTranscript(completion)
         : completion;
-  return { index, step, wire, scoredCompletion, groundTruth, trainerReward: reward ?? null };
+  const ts = record['ts']; // only a hint for batching: any other value is ignored, never malformed
+  return {
+    index,
+    step,
+    wire,
+    scoredCompletion,
+    groundTruth,
+    trainerReward: reward ?? null,
+    writtenAtMs: typeof ts === 'number' && Number.isFinite(ts) ? ts * 1000 : null,
+  };
 }
 
 function text(record: Record<string, unknown>, key: string): string | null | undefined {

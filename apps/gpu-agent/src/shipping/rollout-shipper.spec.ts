@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +36,7 @@ class ScriptedClient extends AgentApiClient {
   }
 }
 
-function line(index: number, batchSize: number): string {
+function line(index: number, batchSize: number, extra: Record<string, unknown> = {}): string {
   const completion = `Because. ANSWER: YES with ${50 + index}% probability`;
   const score = scoreCompletion(completion, 'True', SEED_LENGTH_PENALTY);
   return JSON.stringify({
@@ -48,6 +49,7 @@ function line(index: number, batchSize: number): string {
     index,
     step: Math.floor(index / batchSize),
     example_id: `ex-${index % 2}`,
+    ...extra,
   });
 }
 
@@ -60,7 +62,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function shipperWith(client: ScriptedClient) {
+async function shipperWith(client: ScriptedClient, options: { flushIntervalMs?: number } = {}) {
   const spoolDir = await mkdtemp(join(tmpdir(), 'brier-spool-spec-'));
   dirs.push(spoolDir);
   const events: RunEventReport[] = [];
@@ -75,7 +77,7 @@ async function shipperWith(client: ScriptedClient) {
     reward: SEED_LENGTH_PENALTY,
     spoolDir,
     maxBatchRollouts: 4,
-    flushIntervalMs: 10,
+    flushIntervalMs: options.flushIntervalMs ?? 10,
     backoff: { baseDelayMs: 1, maxDelayMs: 2 },
     onStepStored: (step) => stored.push(step),
     onLeaseLost: () => undefined,
@@ -126,3 +128,26 @@ describe('RolloutShipper when the API refuses rollouts', () => {
     expect(events[0]!.message).toContain('the body is wrong');
   });
 });
+
+describe('RolloutShipper batching', () => {
+  it("counts a batch's wait from when its first line was written: a backlog goes at once, read together in one batch", async () => {
+    const client = new ScriptedClient([]);
+    const { shipper, spoolDir } = await shipperWith(client, { flushIntervalMs: 60_000 });
+    const longAgo = Date.now() / 1000 - 120; // the env's ts: seconds
+    for (let i = 0; i < 3; i++) shipper.push(line(i, 4, { ts: longAgo + i / 100 }));
+    await waitUntil(() => client.sent.length > 0, 5_000); // far sooner than the minute it would wait
+    expect(client.sent.map((s) => s.rollouts.map((r) => r.sample_key))).toEqual([['i0', 'i1', 'i2']]);
+    expect(await readdir(spoolDir)).toEqual([]); // the API kept up: nothing went to disk
+    shipper.push(line(3, 4, { ts: 'not a time' })); // a hint only: the line is shipped all the same
+    await shipper.close(5_000);
+    expect(shipper.stats).toMatchObject({ shipped: 4, malformed: 0 });
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}

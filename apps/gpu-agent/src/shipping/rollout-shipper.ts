@@ -12,7 +12,7 @@ import { retryWhileUnavailable, type BackoffOptions } from '../api-client/retry.
 import { asError } from './as-error.js';
 import { ChangeSignal } from './change-signal.js';
 import { EventOutbox } from './event-outbox.js';
-import { parseEnvRecord } from './env-record.js';
+import { parseEnvRecord, type EnvRollout } from './env-record.js';
 import { RewardAudit } from './reward-audit.js';
 import { RolloutBatchQueue, type QueuedBatch } from './rollout-batch-queue.js';
 import { rejectedLinesOf, RolloutRejections } from './rollout-rejections.js';
@@ -31,11 +31,15 @@ export interface RolloutShipperOptions {
   startStep: number;
   /** The run's reward parameters (the spec's `reward` block), to score every completion again. */
   reward: LengthPenaltyConfig;
-  /** Where batches wait until the API acknowledges them (one folder per attempt). */
+  /** Where batches wait while the API is behind, and refused ones are kept (one folder per attempt). */
   spoolDir: string;
   /** Rollouts per request (default 512). */
   maxBatchRollouts?: number;
-  /** A batch waits at most this long for more rollouts (default 2 s). */
+  /**
+   * A batch waits at most this long for more rollouts (default 2 s), counted from when its first
+   * line was written (the env's `ts`; else from when it was read): the time the log's follower
+   * took to see the line is not added to it.
+   */
   flushIntervalMs?: number;
   backoff?: BackoffOptions;
   /** Between summary events of a recurring problem (default 60 s). */
@@ -58,7 +62,7 @@ export interface RolloutShipperStats {
   /** Lines that are not a valid rollout record (reported as rollout-malformed events). */
   malformed: number;
   rewardMismatches: number;
-  /** Rollouts cut into batches and not yet acknowledged (on disk while the API is away). */
+  /** Rollouts cut into batches and not yet acknowledged (on disk while the API is behind). */
   spooled: number;
   /** Rollouts the API refused (reported as events, their batch kept in the spool as *.rejected). */
   rejected: number;
@@ -70,10 +74,11 @@ const MAX_REPAIRS = 3;
 
 /**
  * Ships calibrated-qa's rollout log of one attempt: push every line of the log, in file order,
- * from its first line. Rollouts are evidence and are never dropped: each batch is written to
- * `spoolDir` before it is sent and deleted once acknowledged, so while the API is down batches
- * wait on disk, in order, and memory stays bounded. Batches are sent one at a time, each retried
- * with backoff until acknowledged, under a Batch-Id that makes a replay a no-op.
+ * from its first line. Rollouts are evidence and are never dropped: a batch stays queued until
+ * the API acknowledges it, in memory while the API keeps up and in `spoolDir` from its first
+ * failed try on (RolloutBatchQueue), so while the API is down batches wait on disk, in order, and
+ * memory stays bounded. Batches are sent one at a time, each retried with backoff until
+ * acknowledged, under a Batch-Id that makes a replay a no-op.
  */
 export class RolloutShipper {
   private readonly options: RolloutShipperOptions;
@@ -188,8 +193,19 @@ export class RolloutShipper {
     if (this.batches.openSize >= this.maxBatchRollouts) this.cut();
     else this.cutIfStepComplete(rollout.step);
     if (this.batches.openSize > 0) {
-      this.openTimer ??= setTimeout(() => this.cut(), this.flushIntervalMs).unref();
+      this.openTimer ??= setTimeout(() => this.cut(), this.waitOf(rollout)).unref();
     }
+  }
+
+  /**
+   * How long a batch opened by `first` waits: until flushIntervalMs after the line was written,
+   * never longer than flushIntervalMs from now (a clock that disagrees). A line of a backlog is
+   * past it already: its batch is cut once the lines read with it are in (timers run after them).
+   */
+  private waitOf(first: EnvRollout): number {
+    if (first.writtenAtMs === null) return this.flushIntervalMs;
+    const left = first.writtenAtMs + this.flushIntervalMs - Date.now();
+    return Math.min(this.flushIntervalMs, Math.max(0, left));
   }
 
   /**
@@ -223,6 +239,8 @@ export class RolloutShipper {
     this.rejections.summarize();
     if (!ended) {
       this.abort.abort(new Error('rollout shipper closed'));
+      this.batches.spill(); // what is left stays on disk for a person
+      await this.batches.settledWrites();
       throw this.unacknowledged(this.accepted - this.settled, deadlineMs);
     }
     if (this.failure !== null) throw this.failure;
@@ -245,7 +263,7 @@ export class RolloutShipper {
     if (this.tracker.isComplete(step)) this.cut();
   }
 
-  /** Close the open batch: it goes to the spool, then to the API. */
+  /** Close the open batch: it goes to the queue, then to the API. */
   private cut(): void {
     clearTimeout(this.openTimer);
     this.openTimer = undefined;
@@ -282,7 +300,13 @@ export class RolloutShipper {
     try {
       const answer = await retryWhileUnavailable(
         () => client.ingestRollouts(runId, { leaseToken, batchId: batch.batchId, ndjsonGzip: payload }),
-        { ...backoff, deadlineMs: Number.POSITIVE_INFINITY, signal: this.abort.signal },
+        {
+          ...backoff,
+          deadlineMs: Number.POSITIVE_INFINITY,
+          signal: this.abort.signal,
+          // The API is behind: what waits goes to disk until the queue is empty again.
+          onRetry: () => this.batches.spill(),
+        },
       );
       this.counts.shipped += answer.inserted;
       this.counts.duplicates += answer.skipped;

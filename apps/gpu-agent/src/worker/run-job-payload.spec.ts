@@ -7,7 +7,7 @@ const good = {
   runId: '0b5d3f9e-4c1a-4b7e-9a3f-2d8c6e1f0a9b',
   specVersion: 1,
   jobVersion: RUN_JOB_VERSION,
-  resources: { gpuCount: 1, gpuType: null, labels: [] },
+  resources: { gpuCount: 1, gpuType: null, labels: [], primeRlVersion: 'v0.4.0' },
 };
 
 describe('parseRunJob', () => {
@@ -15,7 +15,7 @@ describe('parseRunJob', () => {
     expect(parseRunJob(JOBS.trainRun, good)).toEqual(good);
     expect(parseRunJob(JOBS.evalRun, { ...good, resources: { gpuCount: 0, labels: ['a100'] } })).toEqual({
       ...good,
-      resources: { gpuCount: 0, gpuType: null, labels: ['a100'] },
+      resources: { gpuCount: 0, gpuType: null, labels: ['a100'], primeRlVersion: null },
     });
   });
 
@@ -33,6 +33,12 @@ describe('parseRunJob', () => {
       /labels/,
     ],
     ['no resources', JOBS.trainRun, { ...good, resources: undefined }, /resources/],
+    [
+      'a prime-rl version that is not a string',
+      JOBS.trainRun,
+      { ...good, resources: { gpuCount: 1, labels: [], primeRlVersion: 4 } },
+      /primeRlVersion/,
+    ],
   ])('refuses %s', (_what, name, data, message) => {
     expect(() => parseRunJob(name, data)).toThrow(MalformedJobError);
     expect(() => parseRunJob(name, data)).toThrow(message);

@@ -34,7 +34,7 @@ export function parseRunJob(name: string, data: unknown): RunJobData {
   const resources = job.resources as Partial<RunJobData['resources']> | undefined;
   if (typeof resources !== 'object' || resources === null)
     throw new MalformedJobError('resources is missing');
-  const { gpuCount, gpuType, labels } = resources;
+  const { gpuCount, gpuType, labels, primeRlVersion } = resources;
   if (typeof gpuCount !== 'number' || !Number.isInteger(gpuCount) || gpuCount < 0 || gpuCount > 64) {
     throw new MalformedJobError('resources.gpuCount is not a whole number from 0 to 64');
   }
@@ -44,10 +44,13 @@ export function parseRunJob(name: string, data: unknown): RunJobData {
   if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
     throw new MalformedJobError('resources.labels is not a list of strings');
   }
+  if (primeRlVersion !== null && primeRlVersion !== undefined && typeof primeRlVersion !== 'string') {
+    throw new MalformedJobError('resources.primeRlVersion is not a string or null');
+  }
   return {
     runId: job.runId,
     specVersion: job.specVersion as number,
     jobVersion: RUN_JOB_VERSION,
-    resources: { gpuCount, gpuType: gpuType ?? null, labels },
+    resources: { gpuCount, gpuType: gpuType ?? null, labels, primeRlVersion: primeRlVersion ?? null },
   };
 }

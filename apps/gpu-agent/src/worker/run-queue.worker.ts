@@ -1,7 +1,7 @@
+import { createRedisClient, type RedisClient } from '@brier/config';
 import { QUEUES } from '@brier/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 
 import { AgentConfig } from '../config/agent.config.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
@@ -17,7 +17,7 @@ import { RunJobProcessor } from '../runs/run-job.processor.js';
 export class RunQueueWorker {
   private readonly logger = new Logger(RunQueueWorker.name);
   private worker: Worker | null = null;
-  private connection: Redis | null = null;
+  private connection: RedisClient | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -32,7 +32,7 @@ export class RunQueueWorker {
   start(): void {
     if (this.worker) return;
     // BullMQ workers need blocking commands to wait forever and retry forever (its docs).
-    this.connection = new Redis(this.config.REDIS_URL, {
+    this.connection = createRedisClient(this.config, {
       maxRetriesPerRequest: null,
       connectionName: `brier-agent-${this.config.AGENT_NAME}`,
     });

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { TEST_AGENT_TOKEN } from '../../../api/test/support/test-tokens.js';
+
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const FAKE_UV = join(fixtures, 'fake-prime-rl', 'uv');
@@ -21,7 +23,10 @@ export interface AgentProcess {
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
-/** The real agent (apps/gpu-agent/src/main.ts, from its TypeScript sources through SWC) as a child process. */
+/**
+ * The real agent (apps/gpu-agent/src/main.ts, from its TypeScript sources through SWC) as a child
+ * process, with the test APIs' agent token (TEST_AGENT_TOKEN) unless `env` brings its own.
+ */
 export function spawnAgent(env: Record<string, string>, args: string[] = []): AgentProcess {
   const child = spawn(
     process.execPath,
@@ -35,7 +40,13 @@ export function spawnAgent(env: Record<string, string>, args: string[] = []): Ag
     {
       cwd: repoRoot,
       // Only what the agent needs, so the developer's own environment can't change the outcome.
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', NO_COLOR: '1', ...env },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '/tmp',
+        NO_COLOR: '1',
+        AGENT_API_TOKEN: TEST_AGENT_TOKEN,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 
 import { claimed, registerAgent, type TestAgent } from '../../../api/test/support/agent-api.js';
 import { createRun } from '../../../api/test/support/rollout-api.js';
+import { bearer } from '../../../api/test/support/test-tokens.js';
 import { freePort } from '../../../api/test/support/runs-fixtures.js';
 import type { TestApi } from '../../../api/test/support/test-api.js';
 
@@ -63,13 +64,14 @@ export class SwitchableProxy {
   }
 }
 
-/** A train run created with `spec`, claimed by a fresh test agent: its lease. */
+/** A train run created with `spec`, claimed by a fresh test agent (with the agent token): its lease. */
 export async function claimedTrainRun(
   api: TestApi,
   spec: Record<string, unknown>,
 ): Promise<{ runId: string; agent: TestAgent; claim: ClaimRunResponse }> {
   const run = await createRun(api, 'train', spec);
-  const agent = await registerAgent(api, `shipper-${run.id.slice(0, 8)}`);
+  const asAgent = { ...api, authHeaders: bearer(api.agentToken) };
+  const agent = await registerAgent(asAgent, `shipper-${run.id.slice(0, 8)}`);
   const claim = await claimed(agent.claim(run.id));
   return { runId: run.id, agent, claim };
 }

@@ -8,12 +8,23 @@
 export const PYTHON_WHITESPACE_CLASS =
   '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
-const leadingSpace = new RegExp(`^[${PYTHON_WHITESPACE_CLASS}]+`);
-const trailingSpace = new RegExp(`[${PYTHON_WHITESPACE_CLASS}]+$`);
+const whitespaceUnit = new RegExp(`^[${PYTHON_WHITESPACE_CLASS}]$`);
+/** The same class as a table of UTF-16 units (every member is a single unit, all below U+3001). */
+const IS_WHITESPACE = new Uint8Array(0x3001).map((_, unit) =>
+  whitespaceUnit.test(String.fromCharCode(unit)) ? 1 : 0,
+);
+const isWhitespace = (unit: number): boolean => unit < 0x3001 && IS_WHITESPACE[unit] === 1;
 
-/** Python's str.strip() with no arguments. */
+/**
+ * Python's str.strip() with no arguments. Scans in from both ends: a regex anchored at the end
+ * would try every position of a long completion.
+ */
 export function pythonStrip(text: string): string {
-  return text.replace(leadingSpace, '').replace(trailingSpace, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 function isHighSurrogate(unit: number): boolean {
@@ -24,10 +35,15 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+const anySurrogate = /[\uD800-\uDFFF]/;
+
 /** Python's len(): code points, counting a lone surrogate as one. */
 export function codePointLength(text: string): number {
+  // Most text has no surrogate at all: a native search says so faster than a loop.
+  const first = text.search(anySurrogate);
+  if (first === -1) return text.length;
   let pairs = 0;
-  for (let i = 0; i < text.length - 1; i++) {
+  for (let i = first; i < text.length - 1; i++) {
     if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1))) {
       pairs++;
       i++;

@@ -13,7 +13,16 @@ export interface RunJobData {
   specVersion: number;
   jobVersion: typeof RUN_JOB_VERSION;
   /** What the run needs, so an agent can skip work that cannot fit without a database read. */
-  resources: { gpuCount: number; gpuType: string | null; labels: string[] };
+  resources: {
+    gpuCount: number;
+    gpuType: string | null;
+    labels: string[];
+    /**
+     * The prime-rl version a train run's config is written for: only an agent driving that version
+     * can run it (config keys change between versions). Absent or null: any agent's.
+     */
+    primeRlVersion?: string | null;
+  };
 }
 
 export const JOB_FOR_KIND: Record<RunKind, JobName> = {

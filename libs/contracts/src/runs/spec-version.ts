@@ -8,9 +8,8 @@ export const SPEC_VERSION = 1;
 
 /**
  * prime-rl schema generations a train spec can target: each one is an adapter in the agent that
- * writes that generation's TOML (docs: shared/docs/prime-rl.md §0). Only the classic schema the
- * seed ran exists now; the current one (deployment, group_size, train.source) is added here as
- * 'main' once the agent has its adapter.
+ * writes that generation's TOML (docs: shared/docs/prime-rl.md §0). v0.4.0 is the classic schema
+ * the seed ran (and the default); v0.6.0 the current one (deployment, group_size, train.env).
  */
-export const PRIME_RL_VERSIONS = ['v0.4.0'] as const;
+export const PRIME_RL_VERSIONS = ['v0.4.0', 'v0.6.0'] as const;
 export type PrimeRlVersion = (typeof PRIME_RL_VERSIONS)[number];

@@ -400,7 +400,12 @@ const BAD: [string, unknown, RunRequestError[]][] = [
   [
     'prime-rl main',
     train({ spec: { primeRl: { version: 'main' } } }),
-    [{ path: 'spec.primeRl.version', message: 'version must be one of the following values: v0.4.0' }],
+    [
+      {
+        path: 'spec.primeRl.version',
+        message: 'version must be one of the following values: v0.4.0, v0.6.0',
+      },
+    ],
   ],
   // Model ids: only owner/name, nothing a shell or a path could use.
   [
@@ -618,7 +623,17 @@ const BAD: [string, unknown, RunRequestError[]][] = [
     [
       {
         path: 'spec.target.endpoint.model',
-        message: 'model must be a model name of letters, digits and . _ : / @ + - (at most 200)',
+        message: 'model must be a model name of letters, digits and . _ : / @ + - without .. (at most 200)',
+      },
+    ],
+  ],
+  [
+    'an endpoint model that climbs out of a directory',
+    evalRun({ spec: { target: { endpoint: { baseUrl: 'http://h/v1', model: 'org/../../etc/passwd' } } } }),
+    [
+      {
+        path: 'spec.target.endpoint.model',
+        message: 'model must be a model name of letters, digits and . _ : / @ + - without .. (at most 200)',
       },
     ],
   ],

@@ -19,6 +19,8 @@ export interface RegisterAgentInput {
   labels: string[];
   /** GPU inventory (GpuDto[] of @brier/contracts), stored as jsonb. */
   gpus: readonly object[];
+  /** The API token that registers it (agents.token_id), null for none. */
+  tokenId?: string | null;
 }
 
 export interface RegisteredAgent {
@@ -77,15 +79,24 @@ export class AgentRepository {
     return this.dataSource.transaction(async (manager) => {
       const [agent] = await manager.query<{ id: string; incarnation: string }[]>(
         `INSERT INTO agents AS a (name, hostname, version, prime_rl_version, labels, gpus, status, incarnation,
-                                  registered_at, heartbeat_at)
-         VALUES ($1, $2, $3, $4, $5::text[], $6::jsonb, 'online', gen_random_uuid(), now(), now())
+                                  registered_at, heartbeat_at, token_id)
+         VALUES ($1, $2, $3, $4, $5::text[], $6::jsonb, 'online', gen_random_uuid(), now(), now(), $7)
          ON CONFLICT (name) DO UPDATE SET
            hostname = EXCLUDED.hostname, version = EXCLUDED.version,
            prime_rl_version = EXCLUDED.prime_rl_version, labels = EXCLUDED.labels, gpus = EXCLUDED.gpus,
            status = 'online', incarnation = EXCLUDED.incarnation,
-           registered_at = EXCLUDED.registered_at, heartbeat_at = EXCLUDED.heartbeat_at
+           registered_at = EXCLUDED.registered_at, heartbeat_at = EXCLUDED.heartbeat_at,
+           token_id = EXCLUDED.token_id
          RETURNING a.id, a.incarnation`,
-        [input.name, input.hostname, input.version, input.primeRlVersion, input.labels, json(input.gpus)],
+        [
+          input.name,
+          input.hostname,
+          input.version,
+          input.primeRlVersion,
+          input.labels,
+          json(input.gpus),
+          input.tokenId ?? null,
+        ],
       );
       if (!agent) throw new Error(`registering agent ${input.name} returned no row`);
       const voided = await markRunsLost(

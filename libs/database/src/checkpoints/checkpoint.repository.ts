@@ -14,14 +14,27 @@ export interface CheckpointReport {
 
 /**
  * The last complete checkpoint a new attempt can resume from (prime-rl's `ckpt.resume_step`
- * restores the trainer state), or null to start fresh. Call it while holding the run's row lock
- * (a claim does), so no checkpoint report slips in between.
+ * restores the trainer state), or null to start fresh. Only one whose earlier steps all have
+ * their whole batch stored: a resume from step N never runs steps below N again, so a lost
+ * attempt's rollouts that never arrived (its late writes are refused by the lease) would be lost
+ * for good. Never the final step's: an attempt lost after training ended (while shipping its last
+ * rollouts) must still run a step, so it resumes from the one before and its final step's rollouts
+ * supersede. Call it while holding the run's row lock (a claim does), so no checkpoint report
+ * slips in between.
  */
 export async function findResumeCheckpoint(q: Queryable, runId: string): Promise<ResumeCheckpoint | null> {
   const [row] = await q.query<{ step: number; attempt: number; agent_id: string | null; path: string }[]>(
     `SELECT c.step, c.attempt, c.path, t.agent_id
      FROM checkpoints c LEFT JOIN run_attempts t ON t.run_id = c.run_id AND t.number = c.attempt
-     WHERE c.run_id = $1 AND c.kind = $2 AND c.complete
+       JOIN runs r ON r.id = c.run_id
+     WHERE c.run_id = $1 AND c.kind = $2 AND c.complete AND (r.max_steps IS NULL OR c.step < r.max_steps)
+       AND NOT EXISTS (
+         SELECT 1 FROM generate_series(0, c.step - 1) AS earlier (step)
+         WHERE NOT EXISTS (
+           SELECT 1 FROM step_aggregates a
+           WHERE a.run_id = c.run_id AND a.step = earlier.step AND a.n >= (r.spec ->> 'batchSize')::int
+         )
+       )
      ORDER BY c.step DESC LIMIT 1`,
     [runId, RESUMABLE_CHECKPOINT_KIND],
   );

@@ -38,4 +38,8 @@ export class AgentEntity {
 
   @Column({ name: 'heartbeat_at', type: 'timestamptz', default: () => 'now()' })
   heartbeatAt!: Date;
+
+  /** The API token that registered the current incarnation (api_tokens.id): its runs are that token's. */
+  @Column({ name: 'token_id', type: 'uuid', nullable: true })
+  tokenId!: string | null;
 }

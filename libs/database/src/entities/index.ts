@@ -1,4 +1,5 @@
 import { AgentEntity } from './agent.entity.js';
+import { ApiTokenEntity } from './api-token.entity.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
 import { IngestBatchEntity } from './ingest-batch.entity.js';
 import { OrchestratorStepEntity } from './orchestrator-step.entity.js';
@@ -11,6 +12,7 @@ import { RunEntity } from './run.entity.js';
 import { StepAggregateEntity } from './step-aggregate.entity.js';
 
 export { AgentEntity, type AgentStatus } from './agent.entity.js';
+export { ApiTokenEntity } from './api-token.entity.js';
 export { CheckpointEntity, type CheckpointKind } from './checkpoint.entity.js';
 export { IngestBatchEntity } from './ingest-batch.entity.js';
 export { OrchestratorStepEntity } from './orchestrator-step.entity.js';
@@ -25,6 +27,7 @@ export { StepAggregateEntity } from './step-aggregate.entity.js';
 /** Every entity, for a DataSource (or TypeOrmModule.forRoot) configuration. */
 export const DATABASE_ENTITIES = [
   AgentEntity,
+  ApiTokenEntity,
   CheckpointEntity,
   IngestBatchEntity,
   OrchestratorStepEntity,

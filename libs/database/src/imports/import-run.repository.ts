@@ -29,4 +29,39 @@ export class ImportRunRepository {
     );
     return row ? { cancelRequested: row.cancel_requested } : null;
   }
+
+  /**
+   * The request of an import begun during its upload, as the whole request turned out (fields sent
+   * after the file): its name, spec and step cap. False when the run is no longer a running import.
+   */
+  async amendRequest(
+    runId: string,
+    request: { name: string; spec: unknown; maxSteps: number | null },
+  ): Promise<boolean> {
+    if (!isUuid(runId)) return false;
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH upd AS (
+         UPDATE runs SET name = $2, spec = $3::jsonb, max_steps = $4
+         WHERE id = $1 AND kind = 'import' AND status = 'running'
+         RETURNING id
+       )
+       SELECT id FROM upd`,
+      [runId, request.name, JSON.stringify(request.spec), request.maxSteps],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Delete an import run begun during an upload whose request then failed before the import read
+   * it (bad fields, no result file, a failed upload): nothing was stored for it, so no run remains.
+   */
+  async deleteUnread(runId: string): Promise<boolean> {
+    if (!isUuid(runId)) return false;
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH del AS (DELETE FROM runs WHERE id = $1 AND kind = 'import' AND status = 'running' RETURNING id)
+       SELECT id FROM del`,
+      [runId],
+    );
+    return rows.length > 0;
+  }
 }

@@ -2,6 +2,7 @@ import { InitialSchema1795644208665 } from './1795644208665-initial-schema.js';
 import { AgentLeases1795648089518 } from './1795648089518-agent-leases.js';
 import { RunDescription1795653117220 } from './1795653117220-run-description.js';
 import { LiveNotify1795663310000 } from './1795663310000-live-notify.js';
+import { ApiTokens1795670000000 } from './1795670000000-api-tokens.js';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has run. */
 export const DATABASE_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const DATABASE_MIGRATIONS = [
   AgentLeases1795648089518,
   RunDescription1795653117220,
   LiveNotify1795663310000,
+  ApiTokens1795670000000,
 ];

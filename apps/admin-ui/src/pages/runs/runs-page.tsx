@@ -14,6 +14,8 @@ import { filtersFromQuery, type RunFilters } from './run-filters.js';
 import { RunsTable } from './runs-table.js';
 import { useLatestMetrics } from './use-latest-metrics.js';
 import { useRunsList } from './use-runs-list.js';
+import { maySubmit } from '../../session/session.js';
+import { useSession } from '../../session/session-context.js';
 
 /** Search waits for the typing to pause before asking the API. */
 const SEARCH_DELAY_MS = 300;
@@ -21,6 +23,7 @@ const SEARCH_DELAY_MS = 300;
 /** The runs list: filters, live rows, latest reward and ECE, cancel and retry, compare. */
 export function RunsPage({ query }: { query: URLSearchParams }) {
   useTitle('Runs');
+  const session = useSession();
   const filters = filtersFromQuery(query);
   const list = useRunsList(filters);
   const { latest, error: latestError } = useLatestMetrics(list.runs);
@@ -61,9 +64,11 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
             Compare {selected.size} selected
           </a>
         )}
-        <a class="button primary" href={href('submit')}>
-          Submit a run
-        </a>
+        {maySubmit(session) && (
+          <a class="button primary" href={href('submit')}>
+            Submit a run
+          </a>
+        )}
       </div>
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>

@@ -55,7 +55,7 @@ export class EndpointDto {
   })
   @IsString()
   @Matches(ENDPOINT_MODEL_PATTERN, {
-    message: `$property must be a model name of letters, digits and . _ : / @ + - (at most ${L.endpointModelMaxLength})`,
+    message: `$property must be a model name of letters, digits and . _ : / @ + - without .. (at most ${L.endpointModelMaxLength})`,
   })
   model!: string;
 }

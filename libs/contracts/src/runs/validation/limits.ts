@@ -45,8 +45,11 @@ export const GPU_TYPE_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9]
 /** An agent label such as `eu-west`, `nvlink` or `spot`. */
 export const LABEL_PATTERN = /^[a-z0-9._-]{1,63}$/;
 
-/** A model name as an OpenAI-compatible server knows it: `gpt-4o-mini`, `org/model`, `qwen2.5:7b`. */
-export const ENDPOINT_MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
+/**
+ * A model name as an OpenAI-compatible server knows it: `gpt-4o-mini`, `org/model`, `qwen2.5:7b`.
+ * No `..` anywhere: servers such as vLLM resolve a name to a local path, so `org/../../etc` is refused.
+ */
+export const ENDPOINT_MODEL_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
 
 /** One part of a Hugging Face repo id, as huggingface_hub's validate_repo_id accepts it. */
 const HF_PART = '[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?';
