@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 
-import { stringify } from 'smol-toml';
-
 import {
   type PrimeRlAdapter,
   type PrimeRlInferenceLaunch,
@@ -12,8 +10,9 @@ import {
 } from './prime-rl-adapter.js';
 import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
 import { standaloneInferenceServer } from './inference-server-launch.js';
-import { checkGpuIds, stepNumber } from './launch-checks.js';
+import { checkGpuIds } from './launch-checks.js';
 import { PRIME_RL_PINS } from './prime-rl-pins.js';
+import { resumeStepArgs, rlLaunch } from './rl-launch.js';
 
 /**
  * GPUs for vLLM and for the trainer. In v0.4.0 these are PHYSICAL indices: rl.py starts each
@@ -76,40 +75,11 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
       inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
-
-    const args = [
-      'run',
-      '--no-sync',
-      'rl',
-      '@',
-      configPath,
-      '--output-dir',
-      layout.outputDir,
-      '--wandb.offline',
-      'true',
-    ];
-    if (startStep > 0) args.push(...this.resumeArgs(startStep));
-
-    return {
-      toml: stringify(config),
-      configPath,
-      args,
-      env: {
-        CUDA_VISIBLE_DEVICES: run.gpuIds.join(','),
-        // nvidia-smi numbers GPUs in PCI bus order; CUDA's default order can differ on mixed hosts.
-        CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
-        // rl.py starts its children with plain `uv run …`: keep them from syncing the venv, which
-        // would uninstall calibrated-qa (it is not in prime-rl's lock file).
-        UV_NO_SYNC: '1',
-        PYTHONUNBUFFERED: '1',
-        WANDB_MODE: 'offline',
-      },
-      layout,
-    };
+    return rlLaunch({ config, configPath, layout, gpuIds: run.gpuIds, startStep });
   }
 
   resumeArgs(step: number): string[] {
-    return ['--ckpt.resume-step', String(stepNumber(step, 'resume step'))];
+    return resumeStepArgs(step);
   }
 
   /** v0.4.0's `inference` entry point (src/prime_rl/inference/server.py at f870f3c). */

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 
 import type { TrainSpecDto } from '@brier/contracts';
-import { stringify } from 'smol-toml';
 
 import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
 import { standaloneInferenceServer } from './inference-server-launch.js';
-import { checkGpuIds, stepNumber } from './launch-checks.js';
+import { checkGpuIds } from './launch-checks.js';
 import {
   PrimeRlConfigError,
   type PrimeRlAdapter,
@@ -16,6 +15,7 @@ import {
   type PrimeRlRun,
 } from './prime-rl-adapter.js';
 import { PRIME_RL_PINS } from './prime-rl-pins.js';
+import { resumeStepArgs, rlLaunch } from './rl-launch.js';
 
 /**
  * `[deployment]` of v0.6.0: GPU counts, not ids. rl_local (src/prime_rl/entrypoints/rl.py at
@@ -114,40 +114,12 @@ export class HeadV060Adapter implements PrimeRlAdapter {
       inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
-
-    const args = [
-      'run',
-      '--no-sync',
-      'rl',
-      '@',
-      configPath,
-      '--output-dir',
-      layout.outputDir,
-      '--wandb.offline',
-      'true',
-    ];
-    if (startStep > 0) args.push(...this.resumeArgs(startStep));
-
-    return {
-      toml: stringify(config),
-      configPath,
-      args,
-      env: {
-        // Logical GPUs for the launcher: it splits these in order (inference first).
-        CUDA_VISIBLE_DEVICES: run.gpuIds.join(','),
-        CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
-        // The env package is not in prime-rl's lock file; a sync would uninstall it.
-        UV_NO_SYNC: '1',
-        PYTHONUNBUFFERED: '1',
-        WANDB_MODE: 'offline',
-      },
-      layout,
-    };
+    return rlLaunch({ config, configPath, layout, gpuIds: run.gpuIds, startStep });
   }
 
   /** `ckpt.resume_step` is still a shared key at v0.6.0 (propagated to trainer and orchestrator). */
   resumeArgs(step: number): string[] {
-    return ['--ckpt.resume-step', String(stepNumber(step, 'resume step'))];
+    return resumeStepArgs(step);
   }
 
   /** The `inference` entry point takes v0.4.0's flags (single-node: vLLM on server.port, no router). */
