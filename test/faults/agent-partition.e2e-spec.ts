@@ -2,27 +2,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
-import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
+import type { TestApi } from '../../apps/api/test/support/test-api.js';
 import { SwitchableProxy } from '../../apps/gpu-agent/test/support/shipping-fixtures.js';
 import {
   attempts,
   drainQueue,
   expectSucceededOnce,
   explained,
-  FAST_API_ENV,
   processesInGroup,
   runView,
   sleep,
   sql,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
   waitFor,
+  faultSuite,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #11-#12, issue 6: an agent cut off from the API for longer than the lease
@@ -31,16 +29,7 @@ import {
 
 let api: TestApi;
 let queue: Queue;
-
-beforeAll(async () => {
-  api = await startTestApi(FAST_API_ENV);
-  queue = openRunsQueue(api);
-});
-afterAll(async () => {
-  await queue.close();
-  await api.close();
-});
-afterEach(stopAgents);
+faultSuite((suite) => ({ api, queue } = suite));
 
 async function rolloutsOfAttempt(runId: string, attempt: number): Promise<number> {
   const [row] = await sql<{ n: string }>(

@@ -1,14 +1,11 @@
 import type { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
-import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
+import type { TestApi } from '../../apps/api/test/support/test-api.js';
 import {
   drainQueue,
   expectSucceededOnce,
-  FAST_API_ENV,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
@@ -16,6 +13,7 @@ import {
   waitFor,
   sql,
   runView,
+  faultSuite,
 } from './support/fault-harness.js';
 
 // Issue 6: two agents racing for one job. BullMQ hands a job to one worker, so the race is made
@@ -24,16 +22,7 @@ import {
 
 let api: TestApi;
 let queue: Queue;
-
-beforeAll(async () => {
-  api = await startTestApi(FAST_API_ENV);
-  queue = openRunsQueue(api);
-});
-afterAll(async () => {
-  await queue.close();
-  await api.close();
-});
-afterEach(stopAgents);
+faultSuite((suite) => ({ api, queue } = suite));
 
 describe('two agents racing for one run', { timeout: 90_000 }, () => {
   it('one claim wins, the other is refused (409) and drops its job; one attempt, one success', async () => {

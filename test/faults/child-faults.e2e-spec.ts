@@ -2,14 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
-import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
+import type { TestApi } from '../../apps/api/test/support/test-api.js';
 import {
   attempts,
   expectJobCompleted,
-  FAST_API_ENV,
   expectSucceededOnce,
   isAlive,
   processesInGroup,
@@ -17,11 +15,11 @@ import {
   request,
   runView,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
   waitFor,
+  faultSuite,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #8-#10: prime-rl (the fake, told to misbehave) crashes, is OOM-killed,
@@ -30,16 +28,7 @@ import {
 
 let api: TestApi;
 let queue: Queue;
-
-beforeAll(async () => {
-  api = await startTestApi(FAST_API_ENV);
-  queue = openRunsQueue(api);
-});
-afterAll(async () => {
-  await queue.close();
-  await api.close();
-});
-afterEach(stopAgents);
+faultSuite((suite) => ({ api, queue } = suite));
 
 /** Every grandchild PID the fake wrote for this run, in any attempt's (archived) logs folder. */
 function grandchildren(workDir: string, runId: string): number[] {

@@ -5,20 +5,19 @@ import { join, relative } from 'node:path';
 import { parseRunRequest } from '@brier/contracts';
 import type { Queue } from 'bullmq';
 import { parse } from 'smol-toml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { allJobIds, openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
-import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
+import { allJobIds } from '../../apps/api/test/support/runs-fixtures.js';
+import type { TestApi } from '../../apps/api/test/support/test-api.js';
 import { ClassicV040Adapter } from '../../apps/gpu-agent/src/prime-rl/classic-v0-4.adapter.js';
 import {
   expectSucceededOnce,
-  FAST_API_ENV,
   request,
   sql,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
+  faultSuite,
 } from './support/fault-harness.js';
 
 // Issue 6, "Access": no user-controlled string reaches a shell or a path outside the agent's work
@@ -27,16 +26,7 @@ import {
 
 let api: TestApi;
 let queue: Queue;
-
-beforeAll(async () => {
-  api = await startTestApi(FAST_API_ENV);
-  queue = openRunsQueue(api);
-});
-afterAll(async () => {
-  await queue.close();
-  await api.close();
-});
-afterEach(stopAgents);
+faultSuite((suite) => ({ api, queue } = suite));
 
 /** A file a successful `$(…)` or backtick injection would create: it must never exist. */
 const PWNED = `/tmp/brier-pwned-${randomUUID()}`;

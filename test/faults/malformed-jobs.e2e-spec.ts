@@ -2,20 +2,18 @@ import { randomUUID } from 'node:crypto';
 
 import { JOBS, RUN_JOB_VERSION } from '@brier/contracts';
 import type { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
-import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
+import type { TestApi } from '../../apps/api/test/support/test-api.js';
 import {
   expectJobCompleted,
-  FAST_API_ENV,
   expectSucceededOnce,
   explained,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   waitFor,
+  faultSuite,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #15: anything can be put on the queue by hand. The agent fails what it can
@@ -23,16 +21,7 @@ import {
 
 let api: TestApi;
 let queue: Queue;
-
-beforeAll(async () => {
-  api = await startTestApi(FAST_API_ENV);
-  queue = openRunsQueue(api);
-});
-afterAll(async () => {
-  await queue.close();
-  await api.close();
-});
-afterEach(stopAgents);
+faultSuite((suite) => ({ api, queue } = suite));
 
 const resources = { gpuCount: 1, gpuType: null, labels: [] };
 const valid = () => ({ runId: randomUUID(), specVersion: 1, jobVersion: RUN_JOB_VERSION, resources });

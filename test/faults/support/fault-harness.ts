@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Queue } from 'bullmq';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 import {
   cleanupAgents,
@@ -13,8 +13,8 @@ import {
   tempDir,
   type AgentProcess,
 } from '../../../apps/gpu-agent/test/support/agent-process.js';
-import { request, sql, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
-import { TEST_REDIS_URL, type TestApi } from '../../../apps/api/test/support/test-api.js';
+import { openRunsQueue, request, sql, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
+import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../apps/api/test/support/test-api.js';
 
 /**
  * What every fault scenario needs: real agents (their own processes, the fake prime-rl, the fake
@@ -279,3 +279,21 @@ function readdirSafe(path: string): string[] {
 }
 
 export { sleep, sql, request, waitFor, tempDir };
+
+/**
+ * The hooks most fault files share: one API (FAST_API_ENV) and its runs queue for the file's
+ * tests, handed to `started` once up, closed after them; agents stopped after each test.
+ */
+export function faultSuite(started: (suite: { api: TestApi; queue: Queue }) => void): void {
+  let suite: { api: TestApi; queue: Queue } | undefined;
+  beforeAll(async () => {
+    const api = await startTestApi(FAST_API_ENV);
+    suite = { api, queue: openRunsQueue(api) };
+    started(suite);
+  });
+  afterAll(async () => {
+    await suite?.queue.close();
+    await suite?.api.close();
+  });
+  afterEach(stopAgents);
+}

@@ -34,7 +34,12 @@ export function answerText(completion: string): string {
 /** P(YES) stated by the last answer line of `text`: pct/100 for YES, 1 − pct/100 for NO (IEEE, as Python). */
 export function extractPYes(text: string): number | null {
   let last: RegExpExecArray | null = null;
-  for (const match of text.matchAll(ANSWER_PATTERN)) last = match;
+  // exec on the one global pattern (from lastIndex 0): matchAll would clone the regex every call.
+  ANSWER_PATTERN.lastIndex = 0;
+  for (let match = ANSWER_PATTERN.exec(text); match !== null; match = ANSWER_PATTERN.exec(text)) {
+    last = match;
+    // An empty match cannot happen (YES/NO is required), so lastIndex always moves on.
+  }
   if (last === null) return null;
   const isYes = last[1]![0]!.toLowerCase() === 'y';
   const percent = Math.max(0, Math.min(100, parseUnicodeDigits(last[2]!)));
