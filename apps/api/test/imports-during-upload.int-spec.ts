@@ -6,16 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { waitFor } from './support/agent-api.js';
 import { sql } from './support/rollout-api.js';
+import { makeGenerations } from './support/make-generations.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
-
-// scripts/bench/*.mjs is plain JavaScript: describe what is used here.
-type MakeGenerations = (
-  path: string,
-  shape: { steps: number; batchSize: number; rolloutsPerExample: number },
-) => Promise<void>;
-const { makeGenerations } = (await import(
-  new URL('../../../scripts/bench/make-generations.mjs', import.meta.url).href
-)) as { makeGenerations: MakeGenerations };
 
 const BOUNDARY = 'brier-test-boundary';
 

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { sql } from './support/rollout-api.js';
+import { makeGenerations } from './support/make-generations.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
-
-// scripts/bench/*.mjs is plain JavaScript: describe what is used here.
-type MakeGenerations = (
-  path: string,
-  shape: { steps: number; batchSize: number; rolloutsPerExample: number },
-) => Promise<void>;
-const { makeGenerations } = (await import(
-  new URL('../../../scripts/bench/make-generations.mjs', import.meta.url).href
-)) as { makeGenerations: MakeGenerations };
 
 interface ImportAnswer {
   id: string;

@@ -16,18 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferedIo } from '../../cli/test/buffered-io.js';
 import { runCli } from '../../cli/src/program.js';
 import { get, METRIC_KEYS, sql } from './support/rollout-api.js';
+import { makeGenerations } from './support/make-generations.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
-
-// scripts/bench/*.mjs is plain JavaScript: describe what is used here.
-type MakeGenerations = (
-  path: string,
-  shape: { steps: number; batchSize: number; rolloutsPerExample: number },
-) => Promise<void>;
-const { makeGenerations } = (await import(
-  new URL('../../../scripts/bench/make-generations.mjs', import.meta.url).href
-)) as {
-  makeGenerations: MakeGenerations;
-};
 
 const SEED_DIR = new URL('../../../examples/seed-run/', import.meta.url).pathname;
 
