@@ -392,6 +392,7 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       attempt: 1,
       agentId: agent.agentId,
       path: 'out/step_20/trainer',
+      fingerprint: null, // reported without one
     });
     expect(await runRow(runId)).toMatchObject({ progress_step: 20, exit_code: null, error: null });
     const final = await post(api, AGENT_API.finish(runId), {
@@ -441,6 +442,73 @@ describe('the agent-facing API against real Postgres and Redis', () => {
     const resumed = await claimed(agent.claim(runId));
     expect(resumed).toMatchObject({ attempt: 2, resumeStep: 10 });
     expect(resumed.resumeCheckpoint).toMatchObject({ step: 10, path: 'out/step_10/trainer' });
+  });
+
+  it('offers the final checkpoint only with a fingerprint and every step stored (a re-commit, not a re-run)', async () => {
+    const agent = await registerAgent(api, 'final-agent');
+    const runId = await createRun(api); // maxSteps 50
+    const { leaseToken } = await claimed(agent.claim(runId));
+    const report = (step: number, fingerprint?: string) =>
+      post(api, AGENT_API.checkpoints(runId), {
+        leaseToken,
+        step,
+        kind: 'trainer',
+        path: `out/step_${step}/trainer`,
+        complete: true,
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+      });
+    const fingerprint = 'a'.repeat(64);
+    expect((await report(50, 'NOT-HEX')).status).toBe(400);
+    await storeWholeSteps(api, runId, leaseToken, 49); // step 49 never arrived
+    for (const step of [40, 50]) expect((await report(step, fingerprint)).status).toBe(200);
+    const loseIt = () =>
+      post(api, AGENT_API.finish(runId), {
+        leaseToken,
+        outcome: 'failed',
+        exitCode: 1,
+        error: { message: 'finish never reached the API', retryable: true },
+      });
+    expect((await loseIt()).body).toMatchObject({ status: 'queued' });
+    // Step 49 is missing: the final checkpoint would skip it, so the one before is offered.
+    const second = await claimed(agent.claim(runId));
+    expect(second).toMatchObject({ resumeStep: 40, resumeCheckpoint: { step: 40, fingerprint } });
+
+    // Every step stored, but the final checkpoint reported without a fingerprint: nothing to check it by.
+    await storeWholeSteps(api, runId, second.leaseToken, 50);
+    const unfingerprinted = await post(api, AGENT_API.checkpoints(runId), {
+      leaseToken: second.leaseToken,
+      step: 50,
+      kind: 'trainer',
+      path: 'out/step_50/trainer',
+      complete: true,
+    });
+    expect(unfingerprinted.status).toBe(200);
+    await post(api, AGENT_API.finish(runId), {
+      leaseToken: second.leaseToken,
+      outcome: 'failed',
+      exitCode: 1,
+      error: { message: 'lost again', retryable: true },
+    });
+    const third = await claimed(agent.claim(runId));
+    expect(third).toMatchObject({ resumeStep: 40 });
+
+    // With its fingerprint, the final checkpoint is where the next attempt starts: training had ended.
+    await post(api, AGENT_API.checkpoints(runId), {
+      leaseToken: third.leaseToken,
+      step: 50,
+      kind: 'trainer',
+      path: 'out/step_50/trainer',
+      complete: true,
+      fingerprint,
+    });
+    await post(api, AGENT_API.finish(runId), {
+      leaseToken: third.leaseToken,
+      outcome: 'failed',
+      exitCode: 1,
+      error: { message: 'lost once more', retryable: true },
+    });
+    const fourth = await claimed(agent.claim(runId));
+    expect(fourth).toMatchObject({ resumeStep: 50, resumeCheckpoint: { step: 50, fingerprint, attempt: 3 } });
   });
 
   it('a run lost RUN_MAX_LOST_ATTEMPTS times fails instead of being re-queued', async () => {

@@ -100,14 +100,21 @@ describe('AgentApiClient against the real API', () => {
       completion: 'ANSWER: YES with 70% probability',
       ground_truth: true,
     }));
-    const ndjsonGzip = gzipSync(rollouts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ndjson = Buffer.from(rollouts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const plain = { body: ndjson, gzipped: false };
+    // A spooled batch goes again gzipped, as it was written: same batch, same answer.
+    const spooled = { body: gzipSync(ndjson), gzipped: true };
     const batchId = `client-test-${randomUUID()}`;
-    await expect(client.ingestRollouts(runId, { leaseToken: lease, batchId, ndjsonGzip })).resolves.toEqual({
+    await expect(
+      client.ingestRollouts(runId, { leaseToken: lease, batchId, payload: plain }),
+    ).resolves.toEqual({
       inserted: 2,
       skipped: 0,
       duplicateBatch: false,
     });
-    await expect(client.ingestRollouts(runId, { leaseToken: lease, batchId, ndjsonGzip })).resolves.toEqual({
+    await expect(
+      client.ingestRollouts(runId, { leaseToken: lease, batchId, payload: spooled }),
+    ).resolves.toEqual({
       inserted: 0,
       skipped: 2,
       duplicateBatch: true,
@@ -126,7 +133,7 @@ describe('AgentApiClient against the real API', () => {
     expect(stale).toBeInstanceOf(ApiConflictError);
     expect(stale).toMatchObject({ reason: 'lease-lost', runStatus: 'succeeded', status: 409 });
     const staleRollouts = await failure(
-      client.ingestRollouts(runId, { leaseToken: lease, batchId: `${batchId}-2`, ndjsonGzip }),
+      client.ingestRollouts(runId, { leaseToken: lease, batchId: `${batchId}-2`, payload: plain }),
     );
     expect(staleRollouts).toMatchObject({ reason: 'lease-lost', runStatus: 'succeeded' });
   });

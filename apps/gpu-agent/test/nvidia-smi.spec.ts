@@ -74,6 +74,40 @@ describe('NvidiaSmi against the fake nvidia-smi', () => {
     expect(freeGpus(inventory, [3], []).map((g) => g.index)).toEqual([1]);
   });
 
+  it('reads memory without processes for heartbeats, and the CUDA version once per driver', async () => {
+    const file = join(tempDir(), 'state.json');
+    const hostState = (driverVersion: string, cudaVersion: string) =>
+      JSON.stringify({
+        driverVersion,
+        cudaVersion,
+        gpus: [
+          {
+            index: 0,
+            uuid: 'GPU-a',
+            name: 'NVIDIA H100 80GB HBM3',
+            memoryTotalMiB: 81559,
+            memoryUsedMiB: 900,
+          },
+        ],
+        processes: [{ pid: process.pid, gpuUuid: 'GPU-a', usedMemoryMiB: 880 }],
+      });
+    writeFileSync(file, hostState('550.54.15', '12.4'));
+    const smi = smiOnPath(file);
+    const [gpu] = await smi.inventory({ processes: false });
+    expect(gpu).toMatchObject({ memoryUsedMiB: 900, cudaVersion: '12.4', processes: [] });
+    expect((await smi.inventory())[0]?.processes.map((p) => p.pid)).toEqual([process.pid]);
+
+    // Same driver: the header is not read again (a header that changed anyway goes unseen)...
+    writeFileSync(file, hostState('550.54.15', '12.9'));
+    expect((await smi.inventory({ processes: false }))[0]?.cudaVersion).toBe('12.4');
+    // ...a new driver is read again.
+    writeFileSync(file, hostState('560.28.03', '12.6'));
+    expect((await smi.inventory({ processes: false }))[0]).toMatchObject({
+      driverVersion: '560.28.03',
+      cudaVersion: '12.6',
+    });
+  });
+
   it('lists a live process on a GPU, and stops listing it once it exits', async () => {
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
     cleanups.push(() => sleeper.kill('SIGKILL'));

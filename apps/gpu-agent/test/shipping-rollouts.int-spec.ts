@@ -214,8 +214,8 @@ describe('RolloutShipper against the real API', () => {
       const [first] = files;
       const batchId = first!.replace(/^\d+-/, '').replace(/\.ndjson\.gz$/, '');
       expect(batchId).toBe(`r-${run.runId}-a1-i0-15`);
-      const ndjsonGzip = await readFile(join(run.spoolDir, first!));
-      await client.ingestRollouts(run.runId, { leaseToken: run.leaseToken, batchId, ndjsonGzip });
+      const payload = { body: await readFile(join(run.spoolDir, first!)), gzipped: true };
+      await client.ingestRollouts(run.runId, { leaseToken: run.leaseToken, batchId, payload });
 
       await proxy.open();
       await run.shipper.flush(15_000);

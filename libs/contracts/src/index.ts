@@ -102,7 +102,11 @@ export { ClaimRunDto, type ClaimRunResponse, type ResumeCheckpoint } from './age
 export { OrchestratorStepDto, RunProgressDto, type RunProgressResponse } from './agents/run-progress.dto.js';
 export { ReportRunEventDto, type ReportRunEventResponse } from './agents/run-event.dto.js';
 export { AppendRunLogsDto, type AppendRunLogsResponse } from './agents/run-logs.dto.js';
-export { ReportCheckpointDto, type ReportCheckpointResponse } from './agents/run-checkpoint.dto.js';
+export {
+  CHECKPOINT_FINGERPRINT_PATTERN,
+  ReportCheckpointDto,
+  type ReportCheckpointResponse,
+} from './agents/run-checkpoint.dto.js';
 export { FinishRunDto, RunErrorDto, type FinishRunResponse } from './agents/finish-run.dto.js';
 export {
   LEASE_CONFLICT_REASONS,

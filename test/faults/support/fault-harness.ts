@@ -168,12 +168,14 @@ export interface AttemptRow {
   exit_code: number | null;
   signal: string | null;
   error: { message: string; retryable?: boolean } | null;
+  /** The checkpoint step it was told to resume from; null for a fresh start. */
+  resume_step: number | null;
 }
 
 export async function attempts(api: TestApi, runId: string): Promise<AttemptRow[]> {
   return sql<AttemptRow>(
     api.db.url,
-    'SELECT number, status, exit_code, signal, error FROM run_attempts WHERE run_id = $1 ORDER BY number',
+    'SELECT number, status, exit_code, signal, error, resume_step FROM run_attempts WHERE run_id = $1 ORDER BY number',
     [runId],
   );
 }

@@ -50,6 +50,7 @@ export class RunLeaseService {
         kind: dto.kind,
         path: dto.path,
         complete: dto.complete,
+        fingerprint: dto.fingerprint ?? null,
       }),
     );
   }

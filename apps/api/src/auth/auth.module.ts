@@ -8,6 +8,7 @@ import { AgentScopeCheck } from './agent-scope.check.js';
 import { PrincipalResolver } from './principal-resolver.js';
 import { RateLimits } from './rate-limits.js';
 import { SessionController } from './session.controller.js';
+import { TokenRevocationListener } from './token-revocation-listener.js';
 import { TokensController } from './tokens.controller.js';
 
 const REPOSITORIES = [ApiTokenRepository, AgentAccessRepository];
@@ -26,6 +27,7 @@ const REPOSITORIES = [ApiTokenRepository, AgentAccessRepository];
       useFactory: (dataSource: DataSource) => new repository(dataSource),
     })),
     PrincipalResolver,
+    TokenRevocationListener,
     AgentScopeCheck,
     RateLimits,
     { provide: APP_GUARD, useClass: AccessGuard },

@@ -14,8 +14,8 @@ interface CacheEntry {
 
 /**
  * Token → principal, looked up in Postgres by the token's SHA-256 and cached for
- * AUTH_CACHE_TTL_MS (default 2 s) so hot reads (/metrics) skip the lookup, while a revoked token
- * stops working within that time on every replica (at once on the replica that revoked it).
+ * AUTH_CACHE_TTL_MS (default 2 s) so hot reads (/metrics) skip the lookup. A revoked token stops
+ * working at once on every replica (TokenRevocationListener), and within the TTL at worst.
  * Unknown tokens are cached too, so a client retrying a bad token costs one lookup per TTL.
  */
 @Injectable()
@@ -39,9 +39,14 @@ export class PrincipalResolver {
     return principal;
   }
 
-  /** Drop a token from the cache (revoked here: no need to wait for the TTL). */
+  /** Drop a token from the cache (revoked: no need to wait for the TTL). */
   forget(tokenId: string): void {
     for (const [hash, entry] of this.cache) if (entry.principal?.tokenId === tokenId) this.cache.delete(hash);
+  }
+
+  /** Drop every entry (revocations may have been missed). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private remember(hash: string, entry: CacheEntry): void {

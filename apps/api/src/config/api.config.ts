@@ -63,7 +63,10 @@ export class ApiConfig extends RedisConfig {
   @Max(300_000, { message: 'must be a whole number of milliseconds from 50 to 300000' })
   LOG_STREAM_KEEPALIVE_MS: number = 15_000;
 
-  /** How long a token lookup is cached: a revoked token stops working within this time (docs/security.md). */
+  /**
+   * How long a token lookup is cached. Revocations are announced to every replica at once; this
+   * bounds how long a revoked token works while that announcement cannot arrive (docs/security.md).
+   */
   @IsInt({ message: 'must be a whole number of milliseconds from 0 to 60000' })
   @Min(0, { message: 'must be a whole number of milliseconds from 0 to 60000' })
   @Max(60_000, { message: 'must be a whole number of milliseconds from 0 to 60000' })

@@ -34,12 +34,18 @@ export interface AgentApiClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** A rollout batch's NDJSON: plain from memory, gzipped as written when read back from the spool. */
+export interface BatchPayload {
+  body: Buffer;
+  gzipped: boolean;
+}
+
 export interface IngestRolloutsOptions {
   leaseToken: string;
   /** Idempotency key of the batch: a replay of a stored batch is a no-op. */
   batchId: string;
-  /** The batch as NDJSON, gzipped. */
-  ndjsonGzip: Buffer;
+  /** The batch as NDJSON, plain or gzipped. */
+  payload: BatchPayload;
 }
 
 interface RequestInput {
@@ -101,10 +107,10 @@ export class AgentApiClient {
 
   ingestRollouts(runId: string, options: IngestRolloutsOptions): Promise<IngestRolloutsResponse> {
     return this.post(ROLLOUT_API.ingest(runId), {
-      body: options.ndjsonGzip,
+      body: options.payload.body,
       headers: {
         'content-type': 'application/x-ndjson',
-        'content-encoding': 'gzip',
+        'content-encoding': options.payload.gzipped ? 'gzip' : 'identity',
         [BATCH_ID_HEADER]: options.batchId,
         [LEASE_TOKEN_HEADER]: options.leaseToken,
       },

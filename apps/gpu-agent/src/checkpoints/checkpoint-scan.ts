@@ -12,6 +12,8 @@ export interface CheckpointState {
   path: string;
   /** Fully written: safe to resume from, ship or serve. */
   complete: boolean;
+  /** Of a complete one, once reported (checkpointFingerprint): what a later attempt checks. */
+  fingerprint?: string;
 }
 
 /** step_<int> in canonical form (step_7, not step_07): anything else is not prime-rl's. */

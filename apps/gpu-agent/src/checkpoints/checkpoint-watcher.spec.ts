@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { classicLayout } from '../prime-rl/classic-v0-4.adapter.js';
+import { checkpointFingerprint } from './checkpoint-fingerprint.js';
 import { scanCheckpoints, type CheckpointState } from './checkpoint-scan.js';
 import { CheckpointWatcher } from './checkpoint-watcher.js';
 
@@ -75,8 +76,20 @@ describe('CheckpointWatcher', () => {
     await watcher.scanNow(); // nothing new: no call
     expect(seen).toEqual([
       { step: 1, kind: 'trainer', path: 'rl/checkpoints/step_1', complete: false },
-      { step: 1, kind: 'trainer', path: 'rl/checkpoints/step_1', complete: true },
-      { step: 1, kind: 'weights', path: 'rl/weights/step_1', complete: true },
+      {
+        step: 1,
+        kind: 'trainer',
+        path: 'rl/checkpoints/step_1',
+        complete: true,
+        fingerprint: await checkpointFingerprint(join(layout.checkpointsDir, 'step_1')),
+      },
+      {
+        step: 1,
+        kind: 'weights',
+        path: 'rl/weights/step_1',
+        complete: true,
+        fingerprint: await checkpointFingerprint(join(layout.weightsDir!, 'step_1')),
+      },
     ]);
     expect(watcher.lastError).toBeNull();
   });

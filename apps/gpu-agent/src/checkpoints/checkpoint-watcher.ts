@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+
 import type { PrimeRlLayout } from '../prime-rl/prime-rl-adapter.js';
+import { checkpointFingerprint } from './checkpoint-fingerprint.js';
 import { scanCheckpoints, type CheckpointState } from './checkpoint-scan.js';
 
 export type { CheckpointState } from './checkpoint-scan.js';
@@ -15,7 +18,7 @@ export interface CheckpointWatcherOptions {
 
 /**
  * Polls a run's checkpoint directories and reports each step_N as it appears and once it is
- * complete. A state counts as reported only once onChange resolved, so a failed onChange is
+ * complete (then with its fingerprint). A state counts as reported only once onChange resolved, so a failed onChange is
  * retried on the next scan (delivery is at least once; consumers are idempotent).
  */
 export class CheckpointWatcher {
@@ -74,6 +77,9 @@ export class CheckpointWatcher {
       present.add(key);
       const reportedComplete = this.reported.get(key);
       if (reportedComplete === true || (reportedComplete === false && !state.complete)) continue;
+      // Once per checkpoint, when it is whole: its marker is written after every other file.
+      if (state.complete)
+        state.fingerprint = await checkpointFingerprint(join(this.options.runDir, state.path));
       await this.options.onChange(state);
       this.reported.set(key, state.complete);
     }

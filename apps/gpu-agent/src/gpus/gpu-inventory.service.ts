@@ -6,8 +6,9 @@ import type { Gpu, GpuInventory } from './gpu-inventory.js';
 import { NvidiaSmi } from './nvidia-smi.repository.js';
 
 /**
- * The host's GPUs as of the last read. Placement reads it fresh before each decision (a GPU a
- * researcher just started using must not look free); heartbeats reuse the last read.
+ * The host's GPUs as of the last read. Heartbeats re-read memory (one nvidia-smi call); placement
+ * reads the compute processes fresh before each decision (a GPU a researcher just started using
+ * must not look free).
  */
 @Injectable()
 export class GpuInventoryService {
@@ -18,8 +19,9 @@ export class GpuInventoryService {
     this.nvidiaSmi = new NvidiaSmi({ binary: config.NVIDIA_SMI_BIN });
   }
 
+  /** GPUs and their memory, for registration and heartbeats (no processes: placement reads those). */
   async refresh(): Promise<GpuInventory> {
-    this.last = await this.nvidiaSmi.inventory();
+    this.last = await this.nvidiaSmi.inventory({ processes: false });
     return this.last;
   }
 
@@ -28,7 +30,7 @@ export class GpuInventoryService {
    * read now — one nvidia-smi call instead of three, on the path from a job to its process.
    */
   async withCurrentProcesses(): Promise<GpuInventory> {
-    if (this.last.length === 0) return this.refresh();
+    if (this.last.length === 0) return (this.last = await this.nvidiaSmi.inventory());
     const processes = await this.nvidiaSmi.computeApps();
     return this.last.map((gpu) => ({
       ...gpu,

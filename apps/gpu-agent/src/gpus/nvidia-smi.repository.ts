@@ -48,6 +48,8 @@ export class NvidiaSmi {
   private readonly binary: string;
   private readonly timeoutMs: number;
   private readonly env: Record<string, string>;
+  /** The CUDA version nvidia-smi's header gave, and the driver version it was read with. */
+  private header: { driverVersion: string | null; cudaVersion: string | null } | null = null;
 
   constructor(options: NvidiaSmiOptions = {}) {
     this.binary = options.binary ?? 'nvidia-smi';
@@ -55,14 +57,21 @@ export class NvidiaSmi {
     this.env = options.env ?? {};
   }
 
-  /** Every GPU with its memory, driver, CUDA version and compute processes. */
-  async inventory(): Promise<GpuInventory> {
+  /**
+   * Every GPU with its memory, driver and CUDA version, and its compute processes unless
+   * `processes: false` (then each GPU's list is empty: one call instead of two, for heartbeats,
+   * which report memory only). The CUDA version comes from nvidia-smi's header, read once per
+   * driver version: it is the driver's, so only a new driver changes it.
+   */
+  async inventory(options: { processes?: boolean } = {}): Promise<GpuInventory> {
     const query = await this.call(GPU_QUERY_ARGS);
     if (query.kind === 'no-gpus') return [];
     const rows = this.parse(GPU_QUERY_ARGS, () => parseGpuQuery(query.stdout));
     if (rows.length === 0) return [];
-    const [header, processes] = await Promise.all([this.call(HEADER_ARGS), this.computeApps()]);
-    const cudaVersion = header.kind === 'output' ? parseCudaVersion(header.stdout) : null;
+    const [cudaVersion, processes] = await Promise.all([
+      this.cudaVersionOf(rows[0]!.driverVersion),
+      options.processes === false ? [] : this.computeApps(),
+    ]);
     return assembleInventory(rows, processes, cudaVersion);
   }
 
@@ -71,6 +80,14 @@ export class NvidiaSmi {
     const apps = await this.call(COMPUTE_APPS_ARGS);
     if (apps.kind === 'no-gpus') return [];
     return this.parse(COMPUTE_APPS_ARGS, () => parseComputeApps(apps.stdout));
+  }
+
+  private async cudaVersionOf(driverVersion: string | null): Promise<string | null> {
+    if (this.header !== null && this.header.driverVersion === driverVersion) return this.header.cudaVersion;
+    const header = await this.call(HEADER_ARGS);
+    const cudaVersion = header.kind === 'output' ? parseCudaVersion(header.stdout) : null;
+    this.header = { driverVersion, cudaVersion };
+    return cudaVersion;
   }
 
   private parse<T>(args: readonly string[], parse: () => T): T {

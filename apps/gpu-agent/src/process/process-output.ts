@@ -2,12 +2,15 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * A log file a child's output is appended to. Writes are queued in order on one handle, so the
- * pipe is never blocked by the disk; a failed write (disk full) is kept in `error` for the caller
- * to report, and later writes still try.
+ * A log file a child's output is appended to. Chunks that arrive while a write is under way are
+ * gathered and go in the next write, one writev for them all (a chatty child sends many small
+ * chunks: a write each was a thread-pool round trip each), in order on one handle, so the pipe is
+ * never blocked by the disk. A failed write (disk full) is kept in `error` for the caller to
+ * report, and later writes still try.
  */
 export class AppendFile {
   error: Error | null = null;
+  private pending: Buffer[] = [];
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -24,13 +27,9 @@ export class AppendFile {
 
   write(chunk: Buffer): void {
     if (this.closed) return;
-    this.queue = this.queue.then(async () => {
-      try {
-        await this.handle.write(chunk);
-      } catch (error) {
-        this.error ??= error instanceof Error ? error : new Error(String(error));
-      }
-    });
+    this.pending.push(chunk);
+    // The first chunk of a gathering schedules the write that takes them all.
+    if (this.pending.length === 1) this.queue = this.queue.then(() => this.writePending());
   }
 
   /** Resolves once everything written so far is in the file. */
@@ -43,6 +42,16 @@ export class AppendFile {
     this.closed = true;
     await this.queue;
     await this.handle.close();
+  }
+
+  private async writePending(): Promise<void> {
+    const chunks = this.pending;
+    this.pending = [];
+    try {
+      await this.handle.writev(chunks);
+    } catch (error) {
+      this.error ??= error instanceof Error ? error : new Error(String(error));
+    }
   }
 }
 

@@ -110,7 +110,11 @@ describe('RolloutBatchQueue', () => {
     queue.spill();
     await queue.settledWrites();
     expect(await files()).toHaveLength(2);
-    expect(await queue.payloadOf(head)).toEqual(payload);
+    // From disk now: the same rollouts, gzipped as spooled.
+    const spooled = await queue.payloadOf(head);
+    expect(spooled.gzipped).toBe(true);
+    expect(payload.gzipped).toBe(false);
+    expect(await decodeRollouts(spooled)).toEqual(await decodeRollouts(payload));
     await queue.remove(head); // acknowledged after all
     queue.shift();
     expect(await files()).toEqual([`00000001-r-${RUN}-a1-i1-1.ndjson.gz`]);

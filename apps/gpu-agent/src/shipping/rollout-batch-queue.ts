@@ -2,13 +2,13 @@ import type { RolloutWire } from '@brier/contracts';
 
 import { asError } from './as-error.js';
 import type { EnvRollout } from './env-record.js';
-import { encodeRollouts, rolloutBatchId, type RolloutSpool } from './rollout-spool.js';
+import { encodeRollouts, rolloutBatchId, type BatchPayload, type RolloutSpool } from './rollout-spool.js';
 
 /** A cut batch, waiting to be acknowledged: in memory, or in the spool once the API fell behind. */
 export interface QueuedBatch {
   batchId: string;
   file: string;
-  /** The payload while it is in memory; null once it is only on disk (read back when sent). */
+  /** Its NDJSON while it is in memory; null once it is only on disk (read back when sent). */
   payload: Buffer | null;
   /** Its write to the spool, once begun: true when it is on disk. */
   written: Promise<boolean> | null;
@@ -34,7 +34,7 @@ export interface RolloutBatchQueueOptions {
   attempt: number;
   /** Cut batches kept in memory before the queue spills to disk (default 8). */
   maxMemoryBatches?: number;
-  /** Their gzipped bytes (default 8 MiB). */
+  /** Their NDJSON bytes (default 8 MiB). */
   maxMemoryBytes?: number;
   /** The disk refused a batch: it waits in memory instead (told once per failure). */
   onSpoolFailure: (error: Error) => void;
@@ -159,8 +159,10 @@ export class RolloutBatchQueue {
     this.open = null;
   }
 
-  payloadOf(batch: QueuedBatch): Promise<Buffer> {
-    return batch.payload === null ? this.options.spool.read(batch.file) : Promise.resolve(batch.payload);
+  payloadOf(batch: QueuedBatch): Promise<BatchPayload> {
+    return batch.payload === null
+      ? this.options.spool.read(batch.file)
+      : Promise.resolve({ body: batch.payload, gzipped: false });
   }
 
   /** The batch with only `keep` left, under the same Batch-Id (a refused batch stored nothing). */

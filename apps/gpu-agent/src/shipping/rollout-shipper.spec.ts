@@ -28,7 +28,7 @@ class ScriptedClient extends AgentApiClient {
     _runId: string,
     options: IngestRolloutsOptions,
   ): Promise<IngestRolloutsResponse> {
-    const rollouts = await decodeRollouts(options.ndjsonGzip);
+    const rollouts = await decodeRollouts(options.payload);
     this.sent.push({ batchId: options.batchId, rollouts });
     const next = this.script.shift() ?? null;
     if (next !== null) throw next;

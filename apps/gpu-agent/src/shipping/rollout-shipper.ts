@@ -16,7 +16,7 @@ import { parseEnvRecord, type EnvRollout } from './env-record.js';
 import { RewardAudit } from './reward-audit.js';
 import { RolloutBatchQueue, type QueuedBatch } from './rollout-batch-queue.js';
 import { rejectedLinesOf, RolloutRejections } from './rollout-rejections.js';
-import { decodeRollouts, RolloutSpool } from './rollout-spool.js';
+import { decodeRollouts, RolloutSpool, type BatchPayload } from './rollout-spool.js';
 import { SampledEventReporter, type RunEventReport } from './sampled-event-reporter.js';
 import { StepTracker } from './step-tracker.js';
 
@@ -299,7 +299,7 @@ export class RolloutShipper {
     const payload = await this.batches.payloadOf(batch);
     try {
       const answer = await retryWhileUnavailable(
-        () => client.ingestRollouts(runId, { leaseToken, batchId: batch.batchId, ndjsonGzip: payload }),
+        () => client.ingestRollouts(runId, { leaseToken, batchId: batch.batchId, payload }),
         {
           ...backoff,
           deadlineMs: Number.POSITIVE_INFINITY,
@@ -331,7 +331,7 @@ export class RolloutShipper {
   private async removeRejectedLines(
     batch: QueuedBatch,
     error: ApiRejectedError | ApiConflictError,
-    payload: Buffer,
+    payload: BatchPayload,
   ): Promise<boolean> {
     const bad = error instanceof ApiRejectedError ? rejectedLinesOf(error) : new Set<number>();
     if (bad.size === 0 || bad.size >= batch.rollouts || batch.repairs >= MAX_REPAIRS) return false;

@@ -63,11 +63,13 @@ export class TrainAttempt implements RunExecutor {
     const { claim, run, runDir, attemptDir, agentLog } = context;
     const spec = claimedSpec(claim, 'train');
     const adapter = adapterFor(spec.primeRl.version);
-    const resume = await resumePoint(claim, runDir);
+    const resume = await resumePoint(claim, runDir, spec.maxSteps);
     const report = attemptReporter(this.client, context);
     if (resume.notReachable !== null) {
       agentLog.push(resume.notReachable);
       await report.event('checkpoint-not-reachable', resume.notReachable);
+    } else if (resume.trainingEnded) {
+      return recommit(resume.startStep, context, report);
     } else if (resume.startStep > 0) {
       agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
     }
@@ -237,6 +239,24 @@ export class TrainAttempt implements RunExecutor {
   private revoke(context: AttemptContext): void {
     context.run.stop.abort('revoked');
   }
+}
+
+/**
+ * An earlier attempt ended training (its final checkpoint is here, unchanged, and every step's
+ * rollouts are stored) but was lost before the API recorded it: record it now, without running
+ * the GPU again. prime-rl does not run, so there is no exit code.
+ */
+async function recommit(
+  finalStep: number,
+  context: AttemptContext,
+  report: ReturnType<typeof attemptReporter>,
+): Promise<AttemptResult> {
+  const message =
+    `training had ended: every step is stored and the final checkpoint (step ${finalStep}) is ` +
+    'unchanged; recording the run as succeeded without starting prime-rl';
+  context.agentLog.push(message);
+  await report.event('recommitted', message, { step: finalStep });
+  return { verdict: { outcome: 'succeeded' }, exit: null, stderrTail: null };
 }
 
 async function pump(follower: LineFollower, onLine: (line: string) => void): Promise<void> {

@@ -37,6 +37,8 @@ export interface ResumeCheckpoint {
   attempt: number;
   agentId: string | null;
   path: string;
+  /** What its directory must still fingerprint to (checkpointFingerprint); null when never reported. */
+  fingerprint: string | null;
 }
 
 export interface ClaimRunResponse {

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 
-import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsString, IsUUID, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 
 import { AGENT_LIMITS as L, CHECKPOINT_KINDS, type CheckpointKindName } from './agent-limits.js';
 import { IsSafeRelativePath } from './agent-validation.js';
+
+/** A checkpoint's fingerprint: SHA-256 (lowercase hex) of its files' relative paths and sizes. */
+export const CHECKPOINT_FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
  * `POST /v1/runs/{id}/checkpoints`: a checkpoint prime-rl wrote (report it again with complete:
@@ -38,6 +41,17 @@ export class ReportCheckpointDto {
   @ApiProperty({ description: 'Every file is written: safe to resume from.' })
   @IsBoolean()
   complete!: boolean;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    pattern: CHECKPOINT_FINGERPRINT_PATTERN.source,
+    description:
+      "Of a complete checkpoint: SHA-256 of its files' relative paths and sizes. A later attempt " +
+      'checks it before it trusts the directory (a final one is re-committed without re-running).',
+  })
+  @IsOptional()
+  @Matches(CHECKPOINT_FINGERPRINT_PATTERN, { message: '$property must be 64 lowercase hex digits' })
+  fingerprint?: string | null;
 }
 
 export interface ReportCheckpointResponse {

@@ -10,6 +10,8 @@ export interface CheckpointReport {
   /** Relative to the run's work directory on the agent host (validated by the DTO). */
   path: string;
   complete: boolean;
+  /** SHA-256 of its files' paths and sizes (complete checkpoints); null or absent when unknown. */
+  fingerprint?: string | null;
 }
 
 /**
@@ -17,17 +19,20 @@ export interface CheckpointReport {
  * restores the trainer state), or null to start fresh. Only one whose earlier steps all have
  * their whole batch stored: a resume from step N never runs steps below N again, so a lost
  * attempt's rollouts that never arrived (its late writes are refused by the lease) would be lost
- * for good. Never the final step's: an attempt lost after training ended (while shipping its last
- * rollouts) must still run a step, so it resumes from the one before and its final step's rollouts
- * supersede. Call it while holding the run's row lock (a claim does), so no checkpoint report
- * slips in between.
+ * for good. The final step's checkpoint (step = max_steps) qualifies only with a fingerprint: an
+ * attempt lost after training ended, with every step stored, is then re-committed from it without
+ * re-running the GPU, once the agent finds the directory unchanged (reliability.md §2.11 #16).
+ * Call it while holding the run's row lock (a claim does), so no checkpoint report slips in between.
  */
 export async function findResumeCheckpoint(q: Queryable, runId: string): Promise<ResumeCheckpoint | null> {
-  const [row] = await q.query<{ step: number; attempt: number; agent_id: string | null; path: string }[]>(
-    `SELECT c.step, c.attempt, c.path, t.agent_id
+  const [row] = await q.query<
+    { step: number; attempt: number; agent_id: string | null; path: string; fingerprint: string | null }[]
+  >(
+    `SELECT c.step, c.attempt, c.path, c.fingerprint, t.agent_id
      FROM checkpoints c LEFT JOIN run_attempts t ON t.run_id = c.run_id AND t.number = c.attempt
        JOIN runs r ON r.id = c.run_id
-     WHERE c.run_id = $1 AND c.kind = $2 AND c.complete AND (r.max_steps IS NULL OR c.step < r.max_steps)
+     WHERE c.run_id = $1 AND c.kind = $2 AND c.complete
+       AND (r.max_steps IS NULL OR c.step < r.max_steps OR (c.step = r.max_steps AND c.fingerprint IS NOT NULL))
        AND NOT EXISTS (
          SELECT 1 FROM generate_series(0, c.step - 1) AS earlier (step)
          WHERE NOT EXISTS (
@@ -38,7 +43,15 @@ export async function findResumeCheckpoint(q: Queryable, runId: string): Promise
      ORDER BY c.step DESC LIMIT 1`,
     [runId, RESUMABLE_CHECKPOINT_KIND],
   );
-  return row ? { step: row.step, attempt: row.attempt, agentId: row.agent_id, path: row.path } : null;
+  return row
+    ? {
+        step: row.step,
+        attempt: row.attempt,
+        agentId: row.agent_id,
+        path: row.path,
+        fingerprint: row.fingerprint,
+      }
+    : null;
 }
 
 /** Checkpoints the running agent reports, fenced by its lease. */
@@ -60,13 +73,22 @@ export class CheckpointRepository {
       const lease = await lockLease(manager, runId, leaseToken);
       if (!lease) return leaseRefusal(manager, runId);
       const [row] = await manager.query<{ id: string }[]>(
-        `INSERT INTO checkpoints AS c (run_id, attempt, step, kind, path, complete)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO checkpoints AS c (run_id, attempt, step, kind, path, complete, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (run_id, step, kind) DO UPDATE SET
            attempt = EXCLUDED.attempt, path = EXCLUDED.path, complete = EXCLUDED.complete,
+           fingerprint = EXCLUDED.fingerprint,
            created_at = CASE WHEN c.attempt = EXCLUDED.attempt THEN c.created_at ELSE now() END
          RETURNING id`,
-        [runId, lease.attempt, report.step, report.kind, report.path, report.complete],
+        [
+          runId,
+          lease.attempt,
+          report.step,
+          report.kind,
+          report.path,
+          report.complete,
+          report.fingerprint ?? null,
+        ],
       );
       if (!row) throw new Error(`checkpoint of run ${runId} returned no row`);
       return { ok: true, value: { checkpointId: row.id } };

@@ -27,6 +27,10 @@ export class CheckpointEntity {
   @Column({ name: 'complete', type: 'boolean', default: false })
   complete!: boolean;
 
+  /** SHA-256 of its files' paths and sizes, as the agent found them once it was complete. */
+  @Column({ name: 'fingerprint', type: 'text', nullable: true })
+  fingerprint!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 }

@@ -59,6 +59,13 @@ function toRecord(row: TokenRow): ApiTokenRecord {
   };
 }
 
+/** NOTIFY channel of revoked tokens; payload: TokenRevocationNotification as JSON. */
+export const TOKEN_REVOCATION_CHANNEL = 'brier_token_revocations';
+
+export interface TokenRevocationNotification {
+  tokenId: string;
+}
+
 /** api_tokens: create (the token is returned once), list, revoke, and the per-request lookup. */
 export class ApiTokenRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -92,13 +99,20 @@ export class ApiTokenRepository {
     return Number(row?.count ?? 0);
   }
 
-  /** Revoke by id; the record (revoked now or before), or null when no token has this id. */
+  /**
+   * Revoke by id; the record (revoked now or before), or null when no token has this id. A
+   * revocation is announced on TOKEN_REVOCATION_CHANNEL when it commits (pg_notify per revoked
+   * row, in the same statement), so every API replica drops the token from its cache at once.
+   */
   async revoke(id: string): Promise<ApiTokenRecord | null> {
     const [row] = await this.dataSource.query<TokenRow[]>(
       `WITH upd AS (
          UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}
        )
        SELECT ${COLUMNS} FROM upd
+         CROSS JOIN LATERAL (
+           SELECT pg_notify('${TOKEN_REVOCATION_CHANNEL}', json_build_object('tokenId', upd.id)::text)
+         ) AS announced
        UNION ALL
        SELECT ${COLUMNS} FROM api_tokens WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
       [id],

@@ -1,7 +1,9 @@
 // The API tokens (apps/api/src/auth, the CLI's `brier tokens`), exported from the package index in one line.
 export {
   ApiTokenRepository,
+  TOKEN_REVOCATION_CHANNEL,
   type ApiTokenRecord,
+  type TokenRevocationNotification,
   type CreateApiTokenInput,
   type CreatedApiToken,
 } from './api-token.repository.js';

@@ -52,6 +52,8 @@ export class ResumeCheckpointDto implements ResumeCheckpoint {
   @ApiProperty() attempt!: number;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) agentId!: string | null;
   @ApiProperty() path!: string;
+  @ApiProperty({ nullable: true, type: String, description: "SHA-256 of its files' paths and sizes." })
+  fingerprint!: string | null;
 }
 
 export class ClaimRunResponseDto implements ClaimRunResponse {

@@ -1,0 +1,46 @@
+import { TOKEN_REVOCATION_CHANNEL, type TokenRevocationNotification } from '@brier/database';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+
+import { ApiConfig } from '../config/api.config.js';
+import { PgChannelListener } from '../database/pg-channel-listener.js';
+import { PrincipalResolver } from './principal-resolver.js';
+
+/**
+ * Revocations reach every replica's token cache at once: `LISTEN brier_token_revocations` (sent by
+ * ApiTokenRepository.revoke, from the API or the CLI) drops the token from PrincipalResolver's
+ * cache. While the connection is down, the cache's TTL (AUTH_CACHE_TTL_MS) still bounds how long a
+ * revoked token works; after a reconnect the whole cache goes, since notifications were missed.
+ */
+@Injectable()
+export class TokenRevocationListener implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(TokenRevocationListener.name);
+  private readonly listener: PgChannelListener;
+
+  constructor(config: ApiConfig, resolver: PrincipalResolver) {
+    this.listener = new PgChannelListener({
+      databaseUrl: config.DATABASE_URL,
+      channels: [TOKEN_REVOCATION_CHANNEL],
+      applicationName: 'brier-api-token-listener',
+      logger: this.logger,
+      onNotification: (_channel, payload) => {
+        const { tokenId } = payload as TokenRevocationNotification;
+        if (typeof tokenId === 'string') resolver.forget(tokenId);
+      },
+      onReconnected: () => resolver.forgetAll(),
+      wanted: () => true,
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener.listening().catch((error: unknown) => {
+      this.logger.warn(
+        `cannot listen for token revocations (${(error as Error).message}); ` +
+          'a revoked token keeps working here until its cache entry expires',
+      );
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener.close();
+  }
+}
