@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { freeLocalPort } from '../src/eval/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
+import { Main559b447Adapter } from '../src/prime-rl/main-559b447.adapter.js';
 
 // The fake `uv run inference` (test/fixtures/fake-prime-rl) as the agent starts it: the classic
 // adapter's arguments and environment, its own process group.
@@ -97,6 +98,34 @@ describe('fake prime-rl inference: the CLI', () => {
     });
     expect(knob.exitCode).toBe(2);
     expect(knob.stderr).toContain('FAKE_PRIME_RL_INFERENCE_FAIL must be one of');
+  });
+});
+
+describe('fake prime-rl inference as main-559b447', () => {
+  const MAIN = { FAKE_PRIME_RL_VERSION: 'main-559b447' };
+
+  it("serves on the main adapter's flags (--vllm.*, --no-router) and refuses v0.4.0's", async () => {
+    const port = await freeLocalPort();
+    const launch = new Main559b447Adapter().buildInferenceServer({
+      model: MODEL,
+      gpuIds: [1, 2],
+      port,
+      runDir: '/unused',
+    });
+    const child = start(launch.args, { ...launch.env, ...MAIN });
+    const origin = `http://127.0.0.1:${port}`;
+    await healthy(origin);
+    const models = (await (await fetch(`${origin}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((model) => model.id)).toEqual([launch.servedModel]);
+    expect(
+      (await chat(origin, { model: MODEL, messages: question('Is it so'), n: 2 })).body.choices,
+    ).toHaveLength(2);
+    process.kill(-child.pid!, 'SIGINT');
+    expect((await child).exitCode).toBe(0);
+
+    const classic = await start(['run', '--no-sync', 'inference', '--model.name', MODEL], MAIN);
+    expect(classic.exitCode).toBe(2);
+    expect(classic.stderr).toContain('inference: error: unrecognized arguments: --model.name');
   });
 });
 

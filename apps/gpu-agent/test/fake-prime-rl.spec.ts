@@ -1,52 +1,36 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { scoreCompletion } from '@brier/calibration';
-import { parseRunRequest, type TrainSpecDto } from '@brier/contracts';
-import { OrchestratorLogParser, type OrchestratorLogSummary } from '@brier/results';
-import { execa } from 'execa';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import type { PrimeRlLaunch, PrimeRlRun } from '../src/prime-rl/prime-rl-adapter.js';
+import {
+  killGroup,
+  liveMembers,
+  parseLog,
+  readGenerations,
+  smokeSpec,
+  startFake,
+  tempRunDir,
+  waitFor,
+  type GenerationLine,
+} from './support/fake-prime-rl-driver.js';
 
 // The fake prime-rl (test/fixtures/fake-prime-rl) driven the way the agent will drive the real
 // one: a config from the classic adapter, `uv <args>` with the adapter's environment, in its own
 // process group.
-const uv = fileURLToPath(new URL('./fixtures/fake-prime-rl/uv', import.meta.url));
 const adapter = new ClassicV040Adapter();
-const DEADLINE_MS = 20_000;
-
-interface GenerationLine {
-  full_completion: string;
-  ground_truth: string;
-  reward: number;
-  parseable: boolean;
-  length_penalty: number;
-  index: number;
-  step: number;
-  example_id: string;
-  pid: number;
-}
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-function smokeSpec(changes: Partial<TrainSpecDto> = {}): TrainSpecDto {
-  const result = parseRunRequest({ preset: 'smoke-tiny' });
-  if (!result.ok || result.value.kind !== 'train') throw new Error('smoke-tiny is not a valid train run');
-  return { ...result.value.spec, ...changes };
-}
-
 function runDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'brier-fake-prime-rl-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return tempRunDir(cleanups);
 }
 
 /** The adapter's launch for `run`, its config written where its args say. */
@@ -64,49 +48,7 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }): PrimeRlLaunch {
 
 /** `uv <args>` as the agent will run it: argument array, own process group, no shell. */
 function start(launch: PrimeRlLaunch, knobs: Record<string, string> = {}, args = launch.args) {
-  const child = execa(uv, args, {
-    cwd: dirname(launch.configPath),
-    env: { ...launch.env, ...knobs },
-    detached: true,
-    reject: false,
-    timeout: DEADLINE_MS,
-    forceKillAfterDelay: 1_000,
-  });
-  cleanups.push(() => {
-    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-  });
-  return child;
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
-
-function parseLog(text: string): OrchestratorLogSummary {
-  const parser = new OrchestratorLogParser();
-  parser.feed(text);
-  parser.flush();
-  return parser.summary();
-}
-
-function readGenerations(path: string): GenerationLine[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as GenerationLine);
-}
-
-/** Processes of a group that are still alive (a zombie holds nothing and only awaits its reaper). */
-async function liveMembers(pgid: number): Promise<string[]> {
-  const ps = await execa('ps', ['-o', 'pid=,stat=,args=', '-g', String(pgid)], { reject: false });
-  return ps.stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !/^\d+\s+Z/.test(line));
+  return startFake(launch, knobs, args, cleanups);
 }
 
 /** Resolves once `text` shows on the child's stdout. */
@@ -114,18 +56,6 @@ async function waitForOutput(child: ReturnType<typeof start>, text: string): Pro
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await waitFor(() => out.includes(text), `"${text}" on stdout`);
-}
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = DEADLINE_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('the fake prime-rl: a whole run', () => {

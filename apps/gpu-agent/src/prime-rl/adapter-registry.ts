@@ -1,13 +1,20 @@
 import { ClassicV040Adapter } from './classic-v0-4.adapter.js';
 import { HeadV060Adapter } from './head-v0-6.adapter.js';
+import { Main559b447Adapter } from './main-559b447.adapter.js';
 import type { PrimeRlAdapter } from './prime-rl-adapter.js';
 
 /**
- * The prime-rl versions this agent can drive, one adapter each: the classic schema (v0.4.0) and
- * the current one (v0.6.0: `[deployment]`, `group_size`, `[[orchestrator.train.env]]`). Another
- * generation is one more file implementing PrimeRlAdapter, added here and to PRIME_RL_PINS.
+ * The prime-rl versions this agent can drive, one adapter each: the classic schema (v0.4.0), the
+ * last release with verifiers v0 envs (v0.6.0: `[deployment]`, `group_size`,
+ * `[[orchestrator.train.env]]`) and main at 559b447 (`[[orchestrator.train.source]]` with a
+ * verifiers v1 taskset). Another generation is one more file implementing PrimeRlAdapter, added
+ * here and to PRIME_RL_PINS.
  */
-const ADAPTERS: readonly PrimeRlAdapter[] = [new ClassicV040Adapter(), new HeadV060Adapter()];
+const ADAPTERS: readonly PrimeRlAdapter[] = [
+  new ClassicV040Adapter(),
+  new HeadV060Adapter(),
+  new Main559b447Adapter(),
+];
 
 const BY_VERSION: ReadonlyMap<string, PrimeRlAdapter> = new Map(
   ADAPTERS.map((adapter) => [adapter.version, adapter]),

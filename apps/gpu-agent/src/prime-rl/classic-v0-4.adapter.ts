@@ -12,7 +12,7 @@ import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from '.
 import { standaloneInferenceServer } from './inference-server-launch.js';
 import { checkGpuIds } from './launch-checks.js';
 import { PRIME_RL_PINS } from './prime-rl-pins.js';
-import { resumeStepArgs, rlLaunch } from './rl-launch.js';
+import { outputDirFlags, resumeStepArgs, rlLaunch } from './rl-launch.js';
 
 /**
  * GPUs for vLLM and for the trainer. In v0.4.0 these are PHYSICAL indices: rl.py starts each
@@ -75,7 +75,13 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
       inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
-    return rlLaunch({ config, configPath, layout, gpuIds: run.gpuIds, startStep });
+    return rlLaunch({
+      config,
+      configPath,
+      layout,
+      gpuIds: run.gpuIds,
+      flags: outputDirFlags(layout.outputDir, startStep),
+    });
   }
 
   resumeArgs(step: number): string[] {

@@ -6,7 +6,8 @@ import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 
 import { ClassicV040Adapter } from './classic-v0-4.adapter.js';
-import { HeadV060Adapter, headDeployment } from './head-v0-6.adapter.js';
+import { deploymentGpuCounts } from './deployment-schema.js';
+import { HeadV060Adapter } from './head-v0-6.adapter.js';
 import { PrimeRlConfigError, type PrimeRlRun } from './prime-rl-adapter.js';
 
 const adapter = new HeadV060Adapter();
@@ -220,7 +221,7 @@ describe('HeadV060Adapter.buildConfig', () => {
       PYTHONUNBUFFERED: '1',
       WANDB_MODE: 'offline',
     });
-    expect(headDeployment([1, 0])).toEqual({ num_infer_gpus: 1, num_train_gpus: 1 });
+    expect(deploymentGpuCounts([1, 0], 'v0.6.0')).toEqual({ num_infer_gpus: 1, num_train_gpus: 1 });
   });
 
   it('resumes: start_step for the env and --ckpt.resume-step for prime-rl', () => {

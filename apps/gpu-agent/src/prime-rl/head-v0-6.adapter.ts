@@ -1,12 +1,9 @@
 import { join } from 'node:path';
 
-import type { TrainSpecDto } from '@brier/contracts';
-
 import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
 import { standaloneInferenceServer } from './inference-server-launch.js';
-import { checkGpuIds } from './launch-checks.js';
+import { boundedOffPolicySteps, deploymentGpuCounts } from './deployment-schema.js';
 import {
-  PrimeRlConfigError,
   type PrimeRlAdapter,
   type PrimeRlInferenceLaunch,
   type PrimeRlInferenceServer,
@@ -15,41 +12,7 @@ import {
   type PrimeRlRun,
 } from './prime-rl-adapter.js';
 import { PRIME_RL_PINS } from './prime-rl-pins.js';
-import { resumeStepArgs, rlLaunch } from './rl-launch.js';
-
-/**
- * `[deployment]` of v0.6.0: GPU counts, not ids. rl_local (src/prime_rl/entrypoints/rl.py at
- * 38494cc) hands out the launcher's CUDA_VISIBLE_DEVICES in order, inference first, trainer next,
- * and never lets the two share a GPU (it refuses more requested GPUs than visible ones), so a
- * run needs two GPUs at least: vLLM on the first reserved GPU, the trainer on the rest.
- */
-export function headDeployment(gpuIds: readonly number[]): {
-  num_infer_gpus: number;
-  num_train_gpus: number;
-} {
-  checkGpuIds(gpuIds, 'a train run');
-  if (gpuIds.length < 2) {
-    throw new PrimeRlConfigError(
-      `prime-rl v0.6.0 runs vLLM and the trainer on separate GPUs: a train run needs at least 2 (got ${gpuIds.length})`,
-    );
-  }
-  return { num_infer_gpus: 1, num_train_gpus: gpuIds.length - 1 };
-}
-
-/**
- * v0.6.0 has no `max_async_level`: rollouts always come from a policy one step behind (#2631),
- * and `orchestrator.max_off_policy_steps` (default 8) bounds how stale a rollout may be. 0 (the
- * seed's synchronous mode) and 1 both become the nearest thing, a bound of 1; anything looser
- * would mean something else, so it is refused rather than guessed.
- */
-export function headMaxOffPolicySteps(spec: Pick<TrainSpecDto, 'maxAsyncLevel'>): number {
-  if (spec.maxAsyncLevel > 1) {
-    throw new PrimeRlConfigError(
-      `prime-rl v0.6.0 has a fixed one-step lag and no max_async_level: maxAsyncLevel ${spec.maxAsyncLevel} cannot be expressed (use 0 or 1)`,
-    );
-  }
-  return 1;
-}
+import { outputDirFlags, resumeStepArgs, rlLaunch } from './rl-launch.js';
 
 /**
  * Where v0.6.0 writes things under output_dir (src/prime_rl/utils/pathing.py, entrypoints/rl.py
@@ -71,8 +34,8 @@ export function headLayout(outputDir: string): PrimeRlLayout {
 }
 
 /**
- * prime-rl v0.6.0 (38494cc), the current schema generation that still loads the verifiers v0
- * calibrated-qa env: `[deployment]` GPU counts, `orchestrator.group_size`,
+ * prime-rl v0.6.0 (38494cc), the newest release that still loads the verifiers v0 calibrated-qa
+ * env: `[deployment]` GPU counts, `orchestrator.group_size`,
  * `[[orchestrator.train.env]]`, `[orchestrator.train.sampling] max_completion_tokens`,
  * `max_off_policy_steps` instead of `max_async_level`; `[wandb]`, `[ckpt]` and
  * `ckpt.resume_step` as before (RLConfig, OrchestratorConfig in packages/prime-rl-configs).
@@ -86,8 +49,8 @@ export class HeadV060Adapter implements PrimeRlAdapter {
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;
     const { outputDir, configPath, startStep, envArgs, wandb, ckpt } = calibratedQaRun(run);
-    const deployment = headDeployment(run.gpuIds);
-    const maxOffPolicySteps = headMaxOffPolicySteps(spec);
+    const deployment = deploymentGpuCounts(run.gpuIds, this.version);
+    const maxOffPolicySteps = boundedOffPolicySteps(spec, this.version);
     const layout = headLayout(outputDir);
 
     const config: Record<string, unknown> = {
@@ -114,7 +77,13 @@ export class HeadV060Adapter implements PrimeRlAdapter {
       inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
-    return rlLaunch({ config, configPath, layout, gpuIds: run.gpuIds, startStep });
+    return rlLaunch({
+      config,
+      configPath,
+      layout,
+      gpuIds: run.gpuIds,
+      flags: outputDirFlags(layout.outputDir, startStep),
+    });
   }
 
   /** `ckpt.resume_step` is still a shared key at v0.6.0 (propagated to trainer and orchestrator). */

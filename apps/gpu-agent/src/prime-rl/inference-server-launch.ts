@@ -14,24 +14,52 @@ import type { PrimeRlInferenceLaunch, PrimeRlInferenceServer } from './prime-rl-
  * this agent talks to it.
  */
 export function standaloneInferenceServer(server: PrimeRlInferenceServer): PrimeRlInferenceLaunch {
+  return inferenceServer(server, {
+    model: '--model.name',
+    gpuMemoryUtilization: '--gpu-memory-utilization',
+    dataParallel: '--parallel.dp',
+    extra: [],
+  });
+}
+
+/**
+ * prime-rl main (InferenceConfig in packages/prime-rl-configs/…/inference.py at 559b447) moved the
+ * engine's settings under `vllm.*` and fronts it with a vllm-router on server.port, the engine
+ * on backend_port (server.port + 100, a port the agent never reserved) and the router's metrics
+ * on server.port + 21000. `--no-router` (docs/configuration.md: `--no-<name>` turns off a
+ * sub-config that is on by default; `router = None` runs "a bare engine on server.port") keeps
+ * one process on the one port the agent chose. Several GPUs become vLLM data-parallel replicas, as above.
+ */
+export function vllmInferenceServer(server: PrimeRlInferenceServer): PrimeRlInferenceLaunch {
+  return inferenceServer(server, {
+    model: '--vllm.model',
+    gpuMemoryUtilization: '--vllm.gpu-memory-utilization',
+    dataParallel: '--vllm.data-parallel-size',
+    extra: ['--no-router'],
+  });
+}
+
+/** What a version calls the same settings of its `inference` entry point. */
+interface InferenceFlags {
+  model: string;
+  gpuMemoryUtilization: string;
+  dataParallel: string;
+  extra: readonly string[];
+}
+
+function inferenceServer(server: PrimeRlInferenceServer, flags: InferenceFlags): PrimeRlInferenceLaunch {
   const model = servableModel(server.model);
   checkGpuIds(server.gpuIds, 'an inference server');
   checkPort(server.port);
+  const args = ['run', '--no-sync', 'inference', flags.model, model];
+  args.push('--server.host', '127.0.0.1', '--server.port', String(server.port));
+  args.push(flags.gpuMemoryUtilization, String(GPU_MEMORY_UTILIZATION), ...flags.extra);
+  if (server.gpuIds.length > 1) args.push(flags.dataParallel, String(server.gpuIds.length));
+  return serverLaunch(server, args, model);
+}
+
+function serverLaunch(server: PrimeRlInferenceServer, args: string[], model: string): PrimeRlInferenceLaunch {
   const logDir = join(absolute(server.runDir, 'runDir'), 'inference');
-  const args = [
-    'run',
-    '--no-sync',
-    'inference',
-    '--model.name',
-    model,
-    '--server.host',
-    '127.0.0.1',
-    '--server.port',
-    String(server.port),
-    '--gpu-memory-utilization',
-    String(GPU_MEMORY_UTILIZATION),
-  ];
-  if (server.gpuIds.length > 1) args.push('--parallel.dp', String(server.gpuIds.length));
   return {
     args,
     env: {

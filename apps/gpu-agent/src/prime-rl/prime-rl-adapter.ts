@@ -35,7 +35,10 @@ export interface PrimeRlRun {
 
 /** Where a launched run leaves the files the agent watches. */
 export interface PrimeRlLayout {
-  /** prime-rl's output_dir. */
+  /**
+   * Where this run's files go: prime-rl's output_dir (v0.x), or the run directory
+   * `output_dir/<run.name>` (main). The agent moves an earlier attempt's `logs/` away from here.
+   */
   outputDir: string;
   /** The orchestrator's console: the per-step lines the agent turns into progress. */
   orchestratorLog: string;

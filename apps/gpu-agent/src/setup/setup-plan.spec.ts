@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UnknownPrimeRlVersionError } from '../prime-rl/adapter-registry.js';
 import { formatSetupPlan, shellQuote } from './format-setup-plan.js';
 import { defaultInstructionsPrefix, hostSetupOptions } from './setup-defaults.js';
-import { buildSetupPlan, type SetupPlanOptions } from './setup-plan.js';
+import { buildSetupPlan, IMPORT_CHECK, IMPORT_CHECK_V1, type SetupPlanOptions } from './setup-plan.js';
 import { runSetupPlan } from './setup-runner.js';
 
 const OPTIONS: SetupPlanOptions = {
@@ -136,6 +136,30 @@ describe('the host setup plan', () => {
         'deps/verifiers deps/renderers deps/pydantic-config deps/research-environments',
     );
     expect(buildSetupPlan(OPTIONS).steps.map((step) => step.id)).not.toContain('submodules');
+  });
+
+  it("checks out main-559b447's pinned commit with its submodules and checks the v1 taskset loads", () => {
+    const plan = buildSetupPlan({ ...OPTIONS, version: 'main-559b447' });
+    const ids = plan.steps.map((step) => step.id);
+    expect(ids.indexOf('submodules')).toBe(ids.indexOf('verify-commit') + 1);
+    expect(ids.indexOf('uv-sync')).toBe(ids.indexOf('submodules') + 1);
+    expect(ids.slice(-2)).toEqual(['install-env', 'import-check']);
+    const text = formatSetupPlan(plan);
+    expect(text).toContain('prime-rl main-559b447 (559b44772e471d1538537b8805cc77f3824a5e64)');
+    expect(text).toContain(
+      '$ git -C /opt/prime-rl checkout --detach 559b44772e471d1538537b8805cc77f3824a5e64',
+    );
+    expect(text).toContain(
+      '$ git -C /opt/prime-rl -c url.https://github.com/.insteadOf=git@github.com: submodule update --init -- ' +
+        'deps/verifiers deps/renderers deps/prime-envs deps/pydantic-config',
+    );
+    const importCheck = plan.steps.find((step) => step.id === 'import-check');
+    expect(importCheck?.args).toEqual(['run', '--no-sync', 'python', '-c', IMPORT_CHECK_V1]);
+    expect(IMPORT_CHECK_V1).toContain('taskset_class("calibrated-qa")');
+    const v060Check = buildSetupPlan({ ...OPTIONS, version: 'v0.6.0' }).steps.find(
+      (step) => step.id === 'import-check',
+    );
+    expect(v060Check?.args.at(-1)).toBe(IMPORT_CHECK);
   });
 
   it('refuses a version without a pin and relative paths', () => {

@@ -60,6 +60,13 @@ export const APT_PACKAGES = ['build-essential', 'git', 'curl', 'tmux', 'ca-certi
 export const UV_INSTALLER_URL = 'https://astral.sh/uv/install.sh';
 /** The seed launcher's check that the env prime-rl will load is the one just installed. */
 export const IMPORT_CHECK = 'import calibrated_qa, verifiers; print(calibrated_qa.INSTRUCTIONS[:20])';
+/**
+ * prime-rl main loads the env as a verifiers v1 taskset: resolve it the way its env server does
+ * (verifiers/v1/utils/loaders.py at a60a606: the one Taskset subclass the package exports).
+ */
+export const IMPORT_CHECK_V1 =
+  'import calibrated_qa; from verifiers.v1.utils.loaders import taskset_class; ' +
+  'taskset_class("calibrated-qa"); print(calibrated_qa.INSTRUCTIONS[:20])';
 
 function absolute(path: string, what: string): string {
   if (!isAbsolute(path) || path.includes('\0')) {
@@ -195,7 +202,7 @@ export function buildSetupPlan(options: SetupPlanOptions): SetupPlan {
       id: 'import-check',
       description: 'Check that prime-rl can import the environment and verifiers',
       command: 'uv',
-      args: ['run', '--no-sync', 'python', '-c', IMPORT_CHECK],
+      args: ['run', '--no-sync', 'python', '-c', pin.envApi === 'v1' ? IMPORT_CHECK_V1 : IMPORT_CHECK],
       cwd: dir,
       ...(options.expectedInstructionsPrefix === undefined
         ? {}
@@ -211,7 +218,7 @@ export function buildSetupPlan(options: SetupPlanOptions): SetupPlan {
 }
 
 /**
- * v0.6.0 takes verifiers, renderers and more from git submodules whose URLs are git@github.com
+ * v0.6.0 and main take verifiers, renderers and more from git submodules whose URLs are git@github.com
  * (no SSH key on a fresh host): fetch them over https, as prime-rl's own install.sh does.
  */
 function submoduleSteps(dir: string, submodules: readonly string[]): SetupStep[] {

@@ -403,7 +403,7 @@ const BAD: [string, unknown, RunRequestError[]][] = [
     [
       {
         path: 'spec.primeRl.version',
-        message: 'version must be one of the following values: v0.4.0, v0.6.0',
+        message: 'version must be one of the following values: v0.4.0, v0.6.0, main-559b447',
       },
     ],
   ],

@@ -1,8 +1,12 @@
 """calibrated-qa: the seed's BoolQ calibration environment for prime-rl / verifiers.
 
-prime-rl v0.4 calls `vf.load_environment("calibrated-qa", **args)`, which imports this module
-(`calibrated_qa`) and calls `load_environment(**args)`. Importing it needs neither verifiers
-nor datasets; only load_environment() does.
+Two API generations, one package:
+- verifiers v0 (prime-rl v0.4.0, v0.6.0): `vf.load_environment("calibrated-qa", **args)` imports
+  this module and calls `load_environment(**args)`;
+- verifiers v1 (prime-rl main): the loader takes the one Taskset subclass exported through
+  `__all__`, CalibratedQATaskset, resolved lazily below because only v1 has `verifiers.v1`.
+
+Importing it needs neither verifiers nor datasets; only load_environment() and the taskset do.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from typing import Any
 
 from .environment import load_environment
 
-__all__ = ["load_environment", "INSTRUCTIONS"]
-__version__ = "0.3.0"
+__all__ = ["load_environment", "INSTRUCTIONS", "CalibratedQATaskset"]
+__version__ = "0.4.0"
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +26,10 @@ def __getattr__(name: str) -> Any:
         from .prompts import load_template
 
         return load_template().instructions
+    if name == "CalibratedQATaskset":
+        # An ImportError here (verifiers v0 has no v1 module) propagates: the v1 loader's
+        # getattr() must fail loudly, not see "no taskset exported".
+        from .taskset import CalibratedQATaskset
+
+        return CalibratedQATaskset
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

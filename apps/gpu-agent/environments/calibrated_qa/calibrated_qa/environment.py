@@ -12,9 +12,10 @@ from typing import Any, Callable
 
 from .dataset import build_dataset
 from .prompts import DEFAULT_TEMPLATE, PromptTemplate, load_template
-from .record import completion_text, info_dict, seed_fields
+from .record import info_dict
 from .rollout_log import RolloutLog, stderr_line
-from .scoring import LengthPenaltyConfig, score_completion
+from .scored_rollout import score_and_log
+from .scoring import LengthPenaltyConfig
 
 LOG_FILE_NAME = "generations.jsonl"
 # The seed's fallbacks when no log location is given.
@@ -43,6 +44,19 @@ def penalty_config(max_tokens: Any, low_fraction: Any, high_fraction: Any) -> Le
     return LengthPenaltyConfig(max_tokens=max_tokens, low_fraction=low, high_fraction=high)
 
 
+def open_rollout_log(
+    log_path: str | None, log_dir: str | None, batch_size: int | None, start_step: int
+) -> RolloutLog:
+    """The attributed rollout log, with a warning when it already holds records."""
+    log = RolloutLog(resolve_log_path(log_path, log_dir), batch_size=batch_size, start_step=start_step)
+    if batch_size is not None and log.path.exists() and log.path.stat().st_size > 0:
+        stderr_line(
+            f"{log.path} already holds records: index continues after them, so step = "
+            f"start_step + index // batch_size is only right with a fresh log per attempt"
+        )
+    return log
+
+
 def make_reward_func(
     template: PromptTemplate, config: LengthPenaltyConfig, log: RolloutLog
 ) -> Callable[..., float]:
@@ -53,21 +67,11 @@ def make_reward_func(
     """
 
     def brier_reward_func(completion: Any, answer: Any, **kwargs: Any) -> float:
-        text = completion_text(completion)
-        score = score_completion(text, answer, config)
         prompt = kwargs.get("prompt")
         if prompt is None:
             prompt = (kwargs.get("state") or {}).get("prompt", "")
         info = info_dict(kwargs.get("info"))
-        log.append(
-            seed_fields(prompt, completion, answer, score),
-            {
-                "example_id": info.get("example_id"),
-                "prompt_template": template.name,
-                "completion_chars": len(text),
-            },
-        )
-        return score.reward
+        return score_and_log(template, config, log, prompt, completion, answer, info.get("example_id"))
 
     return brier_reward_func
 
@@ -96,12 +100,7 @@ def load_environment(
         raise ValueError("system_prompt is not supported: instructions go in the user message")
     template = load_template(prompt_template)
     config = penalty_config(max_tokens, low_fraction, high_fraction)
-    log = RolloutLog(resolve_log_path(log_path, log_dir), batch_size=batch_size, start_step=start_step)
-    if batch_size is not None and log.path.exists() and log.path.stat().st_size > 0:
-        stderr_line(
-            f"{log.path} already holds records: index continues after them, so step = "
-            f"start_step + index // batch_size is only right with a fresh log per attempt"
-        )
+    log = open_rollout_log(log_path, log_dir, batch_size, start_step)
     dataset = build_dataset(
         template,
         dataset_name=dataset_name,

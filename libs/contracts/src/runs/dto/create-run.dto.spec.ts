@@ -85,7 +85,9 @@ describe('CreateRunDto in the API', () => {
       $ref: '#/components/schemas/TrainDatasetDto',
     });
     expect(schema('TrainSpecDto').properties['primeRl']).toEqual({ $ref: '#/components/schemas/PrimeRlDto' });
-    expect(schema('PrimeRlDto').properties['version']).toMatchObject({ enum: ['v0.4.0', 'v0.6.0'] });
+    expect(schema('PrimeRlDto').properties['version']).toMatchObject({
+      enum: ['v0.4.0', 'v0.6.0', 'main-559b447'],
+    });
     expect(schema('EvalSpecDto').properties['samplesPerQuestion']).toMatchObject({ minimum: 1, maximum: 64 });
     expect(schema('EvalTargetDto').properties['checkpoint']).toMatchObject({
       allOf: [{ $ref: '#/components/schemas/CheckpointRefDto' }],
