@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createDataSource } from '../src/data-source.js';
+import { ROLLOUT_PARTITIONS } from '../src/migrations/1795690000000-partition-rollouts.js';
 import { DATABASE_MIGRATIONS } from '../src/migrations/index.js';
 import { runMigrations } from '../src/run-migrations.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -53,6 +54,7 @@ describe('migrations', () => {
       'orchestrator_steps',
       'prompts',
       'rollouts',
+      ...ROLLOUT_PARTITIONS,
       'run_attempts',
       'run_events',
       'run_logs',
