@@ -2,132 +2,30 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
-import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../api/test/support/test-api.js';
+import { tempDir } from './support/agent-process.js';
 import {
-  cleanupAgents,
-  FAKE_NVIDIA_SMI,
-  FAKE_UV,
-  fakeGpus,
-  spawnAgent,
-  tempDir,
-  type AgentProcess,
-} from './support/agent-process.js';
+  e2eApi,
+  explained,
+  isAlive,
+  metrics,
+  run,
+  startAgent,
+  submit,
+  untilStatus,
+  useE2eApi,
+  type CheckpointView,
+  type Page,
+  type RunView,
+} from './support/e2e-harness.js';
 import { SwitchableProxy } from './support/shipping-fixtures.js';
 
 // The whole path with nothing faked but prime-rl and nvidia-smi: the API (real Postgres, real
 // Redis), the agent as its own process, and the fake prime-rl it drives exactly as the real one.
 
-interface RunView {
-  id: string;
-  status: string;
-  attempt: number;
-  progressStep: number | null;
-}
-interface StepMetrics {
-  step: number;
-  n: number;
-  orchestrator_reward: number | null;
-}
-interface CheckpointView {
-  step: number;
-  kind: string;
-  complete: boolean;
-}
-interface Page<T> {
-  items: T[];
-}
-
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500' });
-});
-afterAll(async () => {
-  await api.close();
-});
-afterEach(() => {
-  agents.splice(0);
-  cleanupAgents();
-});
-
-/** This test's agents: what they said is the first thing to read when a wait fails. */
-const agents: { name: string; agent: AgentProcess }[] = [];
-
-async function explained<T>(wait: Promise<T>): Promise<T> {
-  try {
-    return await wait;
-  } catch (error) {
-    const said = agents.map(({ name, agent }) => `--- agent ${name} ---\n${agent.stdout()}${agent.stderr()}`);
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said.join('\n')}`, {
-      cause: error,
-    });
-  }
-}
-
-function startAgent(
-  name: string,
-  gpus: number,
-  knobs: Record<string, string> = {},
-  workDir = tempDir(),
-  apiUrl = api.url,
-): AgentProcess {
-  const agent = spawnAgent({
-    API_URL: apiUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    BRIER_QUEUE_PREFIX: api.queuePrefix,
-    AGENT_NAME: name,
-    AGENT_WORK_DIR: workDir,
-    UV_BIN: FAKE_UV,
-    PRIME_RL_DIR: tempDir('brier-prime-rl-'),
-    NVIDIA_SMI_BIN: FAKE_NVIDIA_SMI,
-    FAKE_NVIDIA_SMI_STATE: fakeGpus(gpus),
-    RUN_STOP_GRACE_MS: '2000',
-    AGENT_HANDBACK_DELAY_MS: '300',
-    AGENT_JOB_LOCK_MS: '2000',
-    ...knobs,
-  });
-  agents.push({ name, agent });
-  return agent;
-}
-
-async function submit(name: string, spec: Record<string, unknown> = {}, resources?: object): Promise<string> {
-  const answer = await request<RunView>(`${api.url}/v1/runs`, {
-    headers: api.authHeaders,
-    method: 'POST',
-    json: {
-      preset: 'smoke-tiny',
-      name,
-      ...(Object.keys(spec).length ? { spec } : {}),
-      ...(resources ? { resources } : {}),
-    },
-  });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(202);
-  return answer.body.id;
-}
-
-async function run(id: string): Promise<RunView> {
-  return (await request<RunView>(`${api.url}/v1/runs/${id}`, { headers: api.authHeaders })).body;
-}
-
-function untilStatus(id: string, status: string, timeoutMs = 60_000): Promise<RunView> {
-  return explained(
-    waitFor(
-      async () => {
-        const current = await run(id);
-        return current.status === status ? current : undefined;
-      },
-      { timeoutMs, intervalMs: 200, what: `run ${id} ${status}` },
-    ),
-  );
-}
-
-async function metrics(id: string): Promise<StepMetrics[]> {
-  return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders }))
-    .body;
-}
+useE2eApi();
 
 describe('gpu-agent end to end', { timeout: 150_000 }, () => {
   it('trains the smoke-tiny preset: every step, its rollouts, progress, logs and checkpoints stored', async () => {
@@ -144,8 +42,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     ).toEqual(steps.map(() => true));
 
     const checkpoints = (
-      await request<CheckpointView[] | Page<CheckpointView>>(`${api.url}/v1/runs/${id}/checkpoints`, {
-        headers: api.authHeaders,
+      await request<CheckpointView[] | Page<CheckpointView>>(`${e2eApi().url}/v1/runs/${id}/checkpoints`, {
+        headers: e2eApi().authHeaders,
       })
     ).body;
     const list = Array.isArray(checkpoints) ? checkpoints : checkpoints.items;
@@ -153,8 +51,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     expect(trainer.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
 
     const logs = (
-      await request<Page<{ stream: string; line: string }>>(`${api.url}/v1/runs/${id}/logs?limit=1000`, {
-        headers: api.authHeaders,
+      await request<Page<{ stream: string; line: string }>>(`${e2eApi().url}/v1/runs/${id}/logs?limit=1000`, {
+        headers: e2eApi().authHeaders,
       })
     ).body;
     expect(
@@ -186,8 +84,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const grandchild = Number(readFileSync(grandchildFile, 'utf8').trim());
 
     const asked = Date.now();
-    const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, {
-      headers: api.authHeaders,
+    const cancel = await request(`${e2eApi().url}/v1/runs/${id}/cancel`, {
+      headers: e2eApi().authHeaders,
       method: 'POST',
       json: {},
     });
@@ -219,8 +117,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
 
     const attempts = (
       await request<{ items?: unknown[] } | { number: number; resumeStep: number | null }[]>(
-        `${api.url}/v1/runs/${id}/attempts`,
-        { headers: api.authHeaders },
+        `${e2eApi().url}/v1/runs/${id}/attempts`,
+        { headers: e2eApi().authHeaders },
       )
     ).body;
     const list = (Array.isArray(attempts) ? attempts : attempts.items) as {
@@ -269,8 +167,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const done = await untilStatus(id, 'succeeded', 60_000);
     expect(done.attempt).toBe(2);
     const events = (
-      await request<{ type: string }[] | Page<{ type: string }>>(`${api.url}/v1/runs/${id}/events`, {
-        headers: api.authHeaders,
+      await request<{ type: string }[] | Page<{ type: string }>>(`${e2eApi().url}/v1/runs/${id}/events`, {
+        headers: e2eApi().authHeaders,
       })
     ).body;
     const types = (Array.isArray(events) ? events : events.items).map((event) => event.type);
@@ -280,7 +178,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
   });
 
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
-    const proxy = await SwitchableProxy.create(api.url);
+    const proxy = await SwitchableProxy.create(e2eApi().url);
     await proxy.open();
     try {
       const workDir = tempDir();
@@ -319,7 +217,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     ]);
     for (const id of ids) await untilStatus(id, 'succeeded', 90_000);
 
-    const client = new pg.Client({ connectionString: api.db.url });
+    const client = new pg.Client({ connectionString: e2eApi().db.url });
     await client.connect();
     try {
       const { rows } = await client.query<{
@@ -356,8 +254,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const trained = await submit('e2e-eval-source', { maxSteps: 2 });
     await untilStatus(trained, 'succeeded');
 
-    const answer = await request<RunView>(`${api.url}/v1/runs`, {
-      headers: api.authHeaders,
+    const answer = await request<RunView>(`${e2eApi().url}/v1/runs`, {
+      headers: e2eApi().authHeaders,
       method: 'POST',
       json: {
         preset: 'eval-boolq-validation',
@@ -382,92 +280,3 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     expect(serverLog).toContain(join(workDir, 'runs', trained, 'rl', 'weights', 'step_2'));
   });
 });
-
-// prime-rl main (559b447): the same agent with PRIME_RL_VERSION=main-559b447 and the fake acting as
-// main (run directory output_dir/<run.name>, logs/latest, 1-indexed head step lines, the verifiers
-// v1 taskset writing the rollout log, --resume.step). main needs 2 GPUs (vLLM and the trainer apart).
-describe('gpu-agent end to end on prime-rl main-559b447', { timeout: 150_000 }, () => {
-  const MAIN = { PRIME_RL_VERSION: 'main-559b447', FAKE_PRIME_RL_VERSION: 'main-559b447' };
-  const mainSpec = { primeRl: { version: 'main-559b447' } };
-
-  it('trains smoke-tiny: every step and its rollouts stored, checkpoints reported, run succeeded', async () => {
-    const workDir = tempDir();
-    startAgent('e2e-main', 2, MAIN, workDir);
-    const id = await submit('e2e-main', mainSpec, { gpuCount: 2 });
-    await untilStatus(id, 'succeeded', 30_000);
-
-    const steps = await metrics(id);
-    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
-    expect(
-      steps.every((step) => step.orchestrator_reward !== null),
-      JSON.stringify(steps),
-    ).toBe(true);
-    expect((await run(id)).progressStep).toBe(4);
-
-    const checkpoints = (
-      await request<CheckpointView[] | Page<CheckpointView>>(`${api.url}/v1/runs/${id}/checkpoints`, {
-        headers: api.authHeaders,
-      })
-    ).body;
-    const list = Array.isArray(checkpoints) ? checkpoints : checkpoints.items;
-    expect(
-      list
-        .filter((c) => c.kind === 'trainer' && c.complete)
-        .map((c) => c.step)
-        .sort((a, b) => a - b),
-    ).toEqual([1, 2, 3, 4, 5]);
-    expect(list.filter((c) => c.kind === 'weights')).toEqual([]);
-    const toml = readFileSync(join(workDir, 'runs', id, 'rl.toml'), 'utf8');
-    expect(toml).toContain('[[orchestrator.train.source]]');
-    expect(existsSync(join(workDir, 'runs', id, 'rl', 'brier', 'logs', 'latest', 'orchestrator.log'))).toBe(
-      true,
-    );
-  });
-
-  it('resumes a run whose agent was killed -9 with --resume.step, every step stored exactly once', async () => {
-    const workDir = tempDir();
-    const knobs = { ...MAIN, FAKE_PRIME_RL_STEP_SECONDS: '1' };
-    const first = startAgent('e2e-main-crash', 2, knobs, workDir);
-    const id = await submit('e2e-main-crash', mainSpec, { gpuCount: 2 });
-    await explained(
-      waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        what: 'step 1 stored',
-      }),
-    );
-    first.child.kill('SIGKILL');
-    await first.exited;
-
-    const second = startAgent('e2e-main-crash', 2, knobs, workDir);
-    const done = await untilStatus(id, 'succeeded', 90_000);
-    expect(done.attempt).toBeGreaterThanOrEqual(2);
-    expect(second.stdout()).toMatch(/previous incarnation/);
-    const attempts = (
-      await request<{ items?: unknown[] } | { number: number; resumeStep: number | null }[]>(
-        `${api.url}/v1/runs/${id}/attempts`,
-        { headers: api.authHeaders },
-      )
-    ).body;
-    const list = (Array.isArray(attempts) ? attempts : attempts.items) as { resumeStep: number | null }[];
-    expect(list.at(-1)?.resumeStep ?? 0).toBeGreaterThan(0);
-    const steps = await metrics(id);
-    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
-    // The resumed launch logged into a new attempt directory, where logs/latest now points.
-    const logs = join(workDir, 'runs', id, 'rl', 'brier', 'logs');
-    expect(existsSync(join(logs, 'latest', 'orchestrator.log'))).toBe(true);
-    expect(readFileSync(join(logs, 'latest', 'orchestrator.log'), 'utf8')).toContain(
-      'Resuming orchestrator from checkpoint step',
-    );
-  });
-});
-
-/** Running, not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+
+import { request, waitFor } from '../../../api/test/support/runs-fixtures.js';
+import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../api/test/support/test-api.js';
+import {
+  cleanupAgents,
+  FAKE_NVIDIA_SMI,
+  FAKE_UV,
+  fakeGpus,
+  spawnAgent,
+  tempDir,
+  type AgentProcess,
+} from './agent-process.js';
+
+// What the agent's end-to-end files share: one API per file (real Postgres, real Redis), agents as
+// their own processes with the fake prime-rl and nvidia-smi, and waits that show what agents said.
+
+export interface RunView {
+  id: string;
+  status: string;
+  attempt: number;
+  progressStep: number | null;
+}
+export interface StepMetrics {
+  step: number;
+  n: number;
+  orchestrator_reward: number | null;
+}
+export interface CheckpointView {
+  step: number;
+  kind: string;
+  complete: boolean;
+}
+export interface Page<T> {
+  items: T[];
+}
+
+let api: TestApi;
+
+/** The file's API (started by useE2eApi's beforeAll). */
+export function e2eApi(): TestApi {
+  return api;
+}
+
+/** One API for the file's tests (heartbeats 1 s, reaper 0.5 s); agents stopped after each test. */
+export function useE2eApi(): void {
+  beforeAll(async () => {
+    api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500' });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+  afterEach(() => {
+    agents.splice(0);
+    cleanupAgents();
+  });
+}
+
+/** This test's agents: what they said is the first thing to read when a wait fails. */
+const agents: { name: string; agent: AgentProcess }[] = [];
+
+export async function explained<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const said = agents.map(({ name, agent }) => `--- agent ${name} ---\n${agent.stdout()}${agent.stderr()}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said.join('\n')}`, {
+      cause: error,
+    });
+  }
+}
+
+export function startAgent(
+  name: string,
+  gpus: number,
+  knobs: Record<string, string> = {},
+  workDir = tempDir(),
+  apiUrl = api.url,
+): AgentProcess {
+  const agent = spawnAgent({
+    API_URL: apiUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    BRIER_QUEUE_PREFIX: api.queuePrefix,
+    AGENT_NAME: name,
+    AGENT_WORK_DIR: workDir,
+    UV_BIN: FAKE_UV,
+    PRIME_RL_DIR: tempDir('brier-prime-rl-'),
+    NVIDIA_SMI_BIN: FAKE_NVIDIA_SMI,
+    FAKE_NVIDIA_SMI_STATE: fakeGpus(gpus),
+    RUN_STOP_GRACE_MS: '2000',
+    AGENT_HANDBACK_DELAY_MS: '300',
+    AGENT_JOB_LOCK_MS: '2000',
+    ...knobs,
+  });
+  agents.push({ name, agent });
+  return agent;
+}
+
+export async function submit(
+  name: string,
+  spec: Record<string, unknown> = {},
+  resources?: object,
+): Promise<string> {
+  const answer = await request<RunView>(`${api.url}/v1/runs`, {
+    headers: api.authHeaders,
+    method: 'POST',
+    json: {
+      preset: 'smoke-tiny',
+      name,
+      ...(Object.keys(spec).length ? { spec } : {}),
+      ...(resources ? { resources } : {}),
+    },
+  });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+  return answer.body.id;
+}
+
+export async function run(id: string): Promise<RunView> {
+  return (await request<RunView>(`${api.url}/v1/runs/${id}`, { headers: api.authHeaders })).body;
+}
+
+export function untilStatus(id: string, status: string, timeoutMs = 60_000): Promise<RunView> {
+  return explained(
+    waitFor(
+      async () => {
+        const current = await run(id);
+        return current.status === status ? current : undefined;
+      },
+      { timeoutMs, intervalMs: 200, what: `run ${id} ${status}` },
+    ),
+  );
+}
+
+export async function metrics(id: string): Promise<StepMetrics[]> {
+  return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders }))
+    .body;
+}
+
+/** Running, not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
