@@ -473,8 +473,9 @@ describe('the agent-facing API against real Postgres and Redis', () => {
     const second = await claimed(agent.claim(runId));
     expect(second).toMatchObject({ resumeStep: 40, resumeCheckpoint: { step: 40, fingerprint } });
 
-    // Every step stored, but the final checkpoint reported without a fingerprint: nothing to check it by.
-    await storeWholeSteps(api, runId, second.leaseToken, 50);
+    // Resumed from 40: steps 40-49 stored again, whole; the final checkpoint reported without a
+    // fingerprint has nothing to check it by.
+    await storeWholeSteps(api, runId, second.leaseToken, 50, 40);
     const unfingerprinted = await post(api, AGENT_API.checkpoints(runId), {
       leaseToken: second.leaseToken,
       step: 50,
@@ -509,6 +510,39 @@ describe('the agent-facing API against real Postgres and Redis', () => {
     });
     const fourth = await claimed(agent.claim(runId));
     expect(fourth).toMatchObject({ resumeStep: 50, resumeCheckpoint: { step: 50, fingerprint, attempt: 3 } });
+  });
+
+  it('never resumes from a checkpoint whose steps a later attempt generated again', async () => {
+    const agent = await registerAgent(api, 'stale-agent');
+    const runId = await createRun(api);
+    const first = await claimed(agent.claim(runId));
+    await storeWholeSteps(api, runId, first.leaseToken, 20);
+    for (const step of [10, 20]) {
+      const answer = await post(api, AGENT_API.checkpoints(runId), {
+        leaseToken: first.leaseToken,
+        step,
+        kind: 'trainer',
+        path: `out/step_${step}/trainer`,
+        complete: true,
+      });
+      expect(answer.status).toBe(200);
+    }
+    const fail = (leaseToken: string) =>
+      post(api, AGENT_API.finish(runId), {
+        leaseToken,
+        outcome: 'failed',
+        exitCode: 1,
+        error: { message: 'lost', retryable: true },
+      });
+    await fail(first.leaseToken);
+    const second = await claimed(agent.claim(runId));
+    expect(second).toMatchObject({ resumeStep: 20 });
+    // Its host did not have step 20 (another host's): it started fresh and stored steps 0-4 anew.
+    await storeWholeSteps(api, runId, second.leaseToken, 5);
+    await fail(second.leaseToken);
+    // Attempt 1's checkpoints hold a model of steps 0-4 as they were; the run now keeps attempt 2's.
+    const third = await claimed(agent.claim(runId));
+    expect(third).toMatchObject({ attempt: 3, resumeStep: null, resumeCheckpoint: null });
   });
 
   it('a run lost RUN_MAX_LOST_ATTEMPTS times fails instead of being re-queued', async () => {

@@ -21,6 +21,8 @@ interface CacheEntry {
 @Injectable()
 export class PrincipalResolver {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Bumped by every forget: a lookup that began before one must not cache what it found. */
+  private generation = 0;
 
   constructor(
     private readonly tokens: ApiTokenRepository,
@@ -33,19 +35,25 @@ export class PrincipalResolver {
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.expiresAt > now) return cached.principal;
+    const generation = this.generation;
     const record = await this.tokens.findActiveByHash(hash);
     const principal = record ? toPrincipal(record) : null;
-    this.remember(hash, { principal, expiresAt: now + this.config.AUTH_CACHE_TTL_MS });
+    // A revocation announced while we looked may postdate what we read: answer, but do not keep it.
+    if (generation === this.generation) {
+      this.remember(hash, { principal, expiresAt: now + this.config.AUTH_CACHE_TTL_MS });
+    }
     return principal;
   }
 
   /** Drop a token from the cache (revoked: no need to wait for the TTL). */
   forget(tokenId: string): void {
+    this.generation += 1;
     for (const [hash, entry] of this.cache) if (entry.principal?.tokenId === tokenId) this.cache.delete(hash);
   }
 
   /** Drop every entry (revocations may have been missed). */
   forgetAll(): void {
+    this.generation += 1;
     this.cache.clear();
   }
 

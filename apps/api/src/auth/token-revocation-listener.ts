@@ -31,13 +31,9 @@ export class TokenRevocationListener implements OnApplicationBootstrap, OnModule
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.listener.listening().catch((error: unknown) => {
-      this.logger.warn(
-        `cannot listen for token revocations (${(error as Error).message}); ` +
-          'a revoked token keeps working here until its cache entry expires',
-      );
-    });
+  /** Until LISTEN is in place (retried with backoff), a revoked token works here for up to the TTL. */
+  onApplicationBootstrap(): void {
+    this.listener.start();
   }
 
   async onModuleDestroy(): Promise<void> {

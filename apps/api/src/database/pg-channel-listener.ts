@@ -44,6 +44,17 @@ export class PgChannelListener {
     return this.connecting;
   }
 
+  /**
+   * For a listener wanted for the life of the process: LISTEN now, and if Postgres cannot be
+   * reached, keep trying with the reconnect backoff (then onReconnected says so).
+   */
+  start(): void {
+    this.listening().catch((error: unknown) => {
+      this.options.logger.warn(`cannot listen yet: ${(error as Error).message}`);
+      this.scheduleReconnect();
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);

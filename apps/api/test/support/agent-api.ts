@@ -116,17 +116,18 @@ export async function createRun(
 export const TEST_RUN_BATCH = 2;
 
 /**
- * Whole batches of steps 0 … steps−1 (under the lease, when given), as the agent would have shipped
- * them before a checkpoint of step `steps`: a resume from that checkpoint needs them stored.
+ * Whole batches of steps `from` … steps−1 (under the lease, when given), as the agent would have
+ * shipped them before a checkpoint of step `steps`: a resume from that checkpoint needs them stored.
  */
 export async function storeWholeSteps(
   api: TestApi,
   runId: string,
   leaseToken: string | undefined,
   steps: number,
+  from = 0,
 ): Promise<void> {
   const lines = [];
-  for (let step = 0; step < steps; step++) {
+  for (let step = from; step < steps; step++) {
     for (let k = 0; k < TEST_RUN_BATCH; k++) {
       lines.push({ step, sample_key: `q${k}`, ground_truth: k % 2 === 0, p_yes: 0.7, brier_score: 0.09 });
     }

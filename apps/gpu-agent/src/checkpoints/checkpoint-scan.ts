@@ -1,4 +1,4 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 import type { PrimeRlLayout } from '../prime-rl/prime-rl-adapter.js';
@@ -61,6 +61,22 @@ async function scanKind(
     });
   }
   return states.sort((a, b) => a.step - b.step);
+}
+
+/**
+ * Removes the step_N checkpoint and weights directories with N > `step`, returning their paths
+ * (relative to runDir). An attempt that starts at `step` trains those steps again: what an earlier
+ * attempt left there is a model of rollouts that are being replaced, and must not be reported as
+ * this attempt's (the watcher would, on its first scan) or resumed from later.
+ */
+export async function discardCheckpointsAfter(
+  layout: PrimeRlLayout,
+  runDir: string,
+  step: number,
+): Promise<string[]> {
+  const later = (await scanCheckpoints(layout, runDir)).filter((state) => state.step > step);
+  for (const state of later) await rm(join(runDir, state.path), { recursive: true, force: true });
+  return later.map((state) => state.path);
 }
 
 async function anyExists(paths: string[]): Promise<boolean> {

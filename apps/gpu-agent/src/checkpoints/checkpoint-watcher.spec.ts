@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { classicLayout } from '../prime-rl/classic-v0-4.adapter.js';
 import { checkpointFingerprint } from './checkpoint-fingerprint.js';
-import { scanCheckpoints, type CheckpointState } from './checkpoint-scan.js';
+import { discardCheckpointsAfter, scanCheckpoints, type CheckpointState } from './checkpoint-scan.js';
 import { CheckpointWatcher } from './checkpoint-watcher.js';
 
 const dirs: string[] = [];
@@ -49,6 +49,34 @@ describe('scanCheckpoints', () => {
       { step: 10, kind: 'weights', path: 'rl/weights/step_10', complete: true },
     ]);
     expect(await scanCheckpoints({ ...layout, weightsDir: null }, dir)).toHaveLength(3);
+  });
+});
+
+describe('discardCheckpointsAfter', () => {
+  it('removes the checkpoints and weights of the steps an attempt trains again, keeps the rest', async () => {
+    const dir = await runDir();
+    const layout = classicLayout(join(dir, 'rl'));
+    for (const step of [5, 10, 15]) {
+      await touch(join(layout.checkpointsDir, `step_${step}`, 'trainer', '.metadata'));
+      await touch(join(layout.weightsDir!, `step_${step}`, 'STABLE'));
+    }
+    await touch(join(layout.checkpointsDir, 'latest', 'trainer', '.metadata')); // not a step: kept
+
+    expect(await discardCheckpointsAfter(layout, dir, 5)).toEqual([
+      'rl/checkpoints/step_10',
+      'rl/checkpoints/step_15',
+      'rl/weights/step_10',
+      'rl/weights/step_15',
+    ]);
+    expect((await scanCheckpoints(layout, dir)).map((c) => `${c.kind}:${c.step}`)).toEqual([
+      'trainer:5',
+      'weights:5',
+    ]);
+    expect(await discardCheckpointsAfter(layout, dir, 0)).toEqual([
+      'rl/checkpoints/step_5',
+      'rl/weights/step_5',
+    ]);
+    expect(await scanCheckpoints(layout, dir)).toEqual([]);
   });
 });
 

@@ -47,7 +47,12 @@ export async function resumePoint(
   if (checkpoint.fingerprint !== null && (await checkpointFingerprint(where)) !== checkpoint.fingerprint) {
     return fresh('is not what was written (its files changed since: fingerprint mismatch)');
   }
-  return { startStep: claim.resumeStep, trainingEnded: claim.resumeStep >= maxSteps, notReachable: null };
+  const trainingEnded = claim.resumeStep >= maxSteps;
+  if (trainingEnded && checkpoint.fingerprint === null) {
+    // Only a fingerprinted checkpoint vouches for an ended training (the API offers no other).
+    return fresh("is the final step's but has no fingerprint to check it by");
+  }
+  return { startStep: claim.resumeStep, trainingEnded, notReachable: null };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { OrchestratorLogParser } from '@brier/results';
 
 import { AgentApiClient } from '../api-client/agent-api.client.js';
+import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
@@ -91,6 +92,12 @@ export class TrainAttempt implements RunExecutor {
     }
     await mkdir(dirname(launch.configPath), { recursive: true });
     await writeFile(launch.configPath, launch.toml);
+    const discarded = await discardCheckpointsAfter(launch.layout, runDir, resume.startStep);
+    if (discarded.length > 0) {
+      agentLog.push(
+        `removed ${discarded.length} checkpoint(s) after step ${resume.startStep}: ${discarded.join(', ')}`,
+      );
+    }
     await archiveEarlierLogs(launch.layout.outputDir, claim.attempt);
     agentLog.push(`prime-rl ${adapter.version}: ${this.config.UV_BIN} ${launch.args.join(' ')}`);
 

@@ -16,13 +16,16 @@ export interface CheckpointReport {
 
 /**
  * The last complete checkpoint a new attempt can resume from (prime-rl's `ckpt.resume_step`
- * restores the trainer state), or null to start fresh. Only one whose earlier steps all have
- * their whole batch stored: a resume from step N never runs steps below N again, so a lost
- * attempt's rollouts that never arrived (its late writes are refused by the lease) would be lost
- * for good. The final step's checkpoint (step = max_steps) qualifies only with a fingerprint: an
- * attempt lost after training ended, with every step stored, is then re-committed from it without
- * re-running the GPU, once the agent finds the directory unchanged (reliability.md §2.11 #16).
- * Call it while holding the run's row lock (a claim does), so no checkpoint report slips in between.
+ * restores the trainer state), or null to start fresh. Only one consistent with the rollouts the
+ * run keeps: for every earlier step, the current rows (its highest attempt's, what the metrics
+ * read) are a whole batch, from the checkpoint's own attempt or one before it. A resume from step
+ * N never runs steps below N again, so a lost attempt's rollouts that never arrived would be lost
+ * for good; and a checkpoint from before a later attempt re-generated some of its steps holds a
+ * model trained on rollouts that are no longer the run's. The final step's checkpoint (step =
+ * max_steps) qualifies only with a fingerprint: an attempt lost after training ended is then
+ * re-committed from it without re-running the GPU, once the agent finds the directory unchanged
+ * (reliability.md §2.11 #16). Call it while holding the run's row lock (a claim does), so no
+ * checkpoint report slips in between.
  */
 export async function findResumeCheckpoint(q: Queryable, runId: string): Promise<ResumeCheckpoint | null> {
   const [row] = await q.query<
@@ -36,8 +39,12 @@ export async function findResumeCheckpoint(q: Queryable, runId: string): Promise
        AND NOT EXISTS (
          SELECT 1 FROM generate_series(0, c.step - 1) AS earlier (step)
          WHERE NOT EXISTS (
-           SELECT 1 FROM step_aggregates a
-           WHERE a.run_id = c.run_id AND a.step = earlier.step AND a.n >= (r.spec ->> 'batchSize')::int
+           SELECT 1 FROM (
+             SELECT a.attempt, a.n FROM step_aggregates a
+             WHERE a.run_id = c.run_id AND a.step = earlier.step
+             ORDER BY a.attempt DESC LIMIT 1
+           ) AS current_rows
+           WHERE current_rows.n >= (r.spec ->> 'batchSize')::int AND current_rows.attempt <= c.attempt
          )
        )
      ORDER BY c.step DESC LIMIT 1`,
