@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 
 import { createTestDatabase } from '@brier/database/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
 import { deleteKeys, startTestApi, TEST_REDIS_URL } from '../../apps/api/test/support/test-api.js';
@@ -13,20 +13,16 @@ import {
   request,
   sleep,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
+  cleanupsAfterEach,
 } from './support/fault-harness.js';
 
 // Issue 6: the API restarted while agents stream (a deploy). The Nest app is stopped and a new
 // one started on the same port, database and queue prefix; the agents are not touched.
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('the API restarted while agents stream', { timeout: 120_000 }, () => {
   it('agents ride it out (spool, retry, heartbeat again) and every run succeeds exactly once', async () => {

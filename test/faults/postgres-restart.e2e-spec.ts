@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createTestDatabase } from '@brier/database/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { openRunsQueue } from '../../apps/api/test/support/runs-fixtures.js';
 import { startTestApi } from '../../apps/api/test/support/test-api.js';
@@ -16,22 +16,18 @@ import {
   request,
   sleep,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
   waitFor,
+  cleanupsAfterEach,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #16 and issue 6's "Postgres restarted during ingestion". The shared
 // Postgres is never restarted: the API reaches it through a TCP proxy that drops every
 // connection and refuses new ones for a while, as clients see a restart.
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('Postgres restarted while agents stream rollouts', { timeout: 120_000 }, () => {
   it('the API answers 503 meanwhile, the agent spools and retries, and every rollout is stored exactly once', async () => {

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { openRunsQueue, SEED_SUBMIT } from '../../apps/api/test/support/runs-fixtures.js';
 import {
@@ -20,22 +20,18 @@ import {
   runView,
   sleep,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   untilStep,
   waitFor,
+  cleanupsAfterEach,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #4 and #5. The shared Redis is never restarted: a restart is a TCP proxy
 // in front of it that drops every connection and refuses new ones for a while (what clients see
 // of a restart with AOF: the keys survive); data loss is every key of the test's prefix deleted.
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function api(env: Record<string, string> = {}): Promise<{ api: TestApi; queue: Queue }> {
   const started = await startTestApi({ ...FAST_API_ENV, ...env });

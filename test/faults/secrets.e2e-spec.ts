@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '@brier/database/testing';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startTestApi, TEST_REDIS_URL } from '../../apps/api/test/support/test-api.js';
 import { mintToken } from '../../apps/api/test/support/test-tokens.js';
@@ -14,21 +14,17 @@ import {
   FAST_API_ENV,
   request,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
   waitFor,
+  cleanupsAfterEach,
 } from './support/fault-harness.js';
 
 // Issue 6: secrets never enter Redis, Postgres, logs or the panel. A training run on an agent
 // whose host holds known secret values (and an API whose DATABASE_URL has a password); then
 // every place data lands is searched for them.
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Everything this process writes to stdout and stderr (the API's logs) until `stop()`. */
 function captureOutput(): { text(): string; stop(): void } {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, validateConfig } from '@brier/config';
 import { QUEUES } from '@brier/contracts';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ApiConfig } from '../../apps/api/src/config/api.config.js';
 import { request } from '../../apps/api/test/support/runs-fixtures.js';
@@ -11,9 +11,9 @@ import { startTestApi } from '../../apps/api/test/support/test-api.js';
 import {
   expectSucceededOnce,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
+  cleanupsAfterEach,
 } from '../faults/support/fault-harness.js';
 import { startRedisCluster } from './support/private-redis.js';
 
@@ -21,11 +21,7 @@ import { startRedisCluster } from './support/private-redis.js';
 // scripts touch several keys of a queue at once, which Cluster allows only within one slot: the
 // queue prefix must be a hash tag, and then every key of the queue lives on one node.
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('Redis Cluster', { timeout: 90_000 }, () => {
   it('refuses a queue prefix without a hash tag in cluster mode', () => {

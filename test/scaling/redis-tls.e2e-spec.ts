@@ -1,16 +1,16 @@
 import { createRedisClient, RedisConfig, validateConfig } from '@brier/config';
 import { QUEUES } from '@brier/contracts';
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { request } from '../../apps/api/test/support/runs-fixtures.js';
 import { startTestApi, type TestApi } from '../../apps/api/test/support/test-api.js';
 import {
   expectSucceededOnce,
   startAgent,
-  stopAgents,
   submitTiny,
   untilStatus,
+  cleanupsAfterEach,
 } from '../faults/support/fault-harness.js';
 import { captureOutput } from './support/capture-output.js';
 import { startTlsRedis, type PrivateRedis } from './support/private-redis.js';
@@ -21,11 +21,7 @@ import { startTlsRedis, type PrivateRedis } from './support/private-redis.js';
 // Redis, and that the password never shows in the logs (the agent's output included).
 
 const PASSWORD = 'tls-test-Pa55word';
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  stopAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function start(redis: PrivateRedis, url: string): Promise<TestApi> {
   const api = await startTestApi({ REDIS_URL: url, REDIS_TLS_CA_FILE: redis.caFile! });

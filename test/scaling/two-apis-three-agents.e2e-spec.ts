@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 
 import { generateApiToken, hashApiToken } from '@brier/database';
 import { createTestDatabase } from '@brier/database/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { openLive, type LiveClient } from '../../apps/api/test/support/live-sse.js';
 import { freePort, openRunsQueue, sql } from '../../apps/api/test/support/runs-fixtures.js';
 import { deleteKeys, TEST_REDIS_URL, type TestApi } from '../../apps/api/test/support/test-api.js';
 import { TEST_AGENT_TOKEN } from '../../apps/api/test/support/test-tokens.js';
 import {
-  cleanupAgents,
   FAKE_NVIDIA_SMI,
   FAKE_UV,
   fakeGpus,
@@ -23,6 +22,7 @@ import {
   TINY,
   untilStatus,
   waitFor,
+  cleanupsAfterEach,
 } from '../faults/support/fault-harness.js';
 import { spawnApi, type ApiProcess } from './support/api-process.js';
 import { startBalancer } from './support/round-robin-balancer.js';
@@ -35,11 +35,7 @@ import { startBalancer } from './support/round-robin-balancer.js';
 
 const SPEC = { maxSteps: TINY.steps, batchSize: TINY.batch, rolloutsPerExample: 8 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  cleanupAgents();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('two API replicas and three agents', { timeout: 150_000 }, () => {
   it('every run succeeds exactly once, both replicas stream it, nothing acts twice', async () => {

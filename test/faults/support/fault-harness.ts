@@ -99,6 +99,19 @@ export function stopAgents(): void {
   cleanupAgents();
 }
 
+/**
+ * The cleanups a test registers as it goes (a database, a proxy, a second API, a private Redis),
+ * run last first after each test, once its agents are stopped. Push onto the array returned.
+ */
+export function cleanupsAfterEach(): (() => Promise<unknown>)[] {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    stopAgents();
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return cleanups;
+}
+
 /** `wait`, or its error with every agent's output appended: the first thing to read when a wait fails. */
 export async function explained<T>(wait: Promise<T>): Promise<T> {
   try {

@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 
 import { Redis, type RedisOptions } from 'ioredis';
 
-import { waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
+import { redisAnswersPing, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
 
 /**
  * redis-server processes of a test's own (never the shared one): one with TLS and a password, or a
@@ -114,16 +114,7 @@ async function untilPong(port: number, options: RedisOptions, child: ChildProces
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${child.exitCode})`);
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...options }); // prettier-ignore
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
+      return redisAnswersPing({ port, host: '127.0.0.1', ...options });
     },
     { timeoutMs: 10_000, intervalMs: 100, what: `redis-server on port ${port}` },
   );

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { QUEUES } from '@brier/contracts';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 
 import { TEST_REDIS_URL, type TestApi } from './test-api.js';
@@ -105,6 +105,25 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Whether a Redis server answers PING now: one short-lived connection that never retries. */
+export async function redisAnswersPing(options: RedisOptions): Promise<boolean> {
+  const probe = new Redis({
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...options,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /**
  * A redis-server of the test's own on a free port (no persistence), for tests that stop Redis or
  * configure it: the shared server is never touched. `stop()` kills it (SIGKILL: a crash).
@@ -125,21 +144,10 @@ export async function startOwnRedis(args: string[] = [], port?: number): Promise
     },
   );
   const url = `redis://127.0.0.1:${chosen}`;
-  await waitFor(
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { timeoutMs: 5_000, what: `redis-server on port ${chosen}` },
-  );
+  await waitFor(() => redisAnswersPing({ host: '127.0.0.1', port: chosen }), {
+    timeoutMs: 5_000,
+    what: `redis-server on port ${chosen}`,
+  });
   return {
     url,
     port: chosen,
