@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException, type OnModuleDestroy } from '@nestjs/common';
 
 import { parseRolloutChunk, type ChunkTask } from './rollout-chunk.parser.js';
 import { RolloutLimitsConfig } from './rollout-limits.config.js';
@@ -55,7 +55,11 @@ export class RolloutParsePool implements OnModuleDestroy {
    * A chunk whose `signal` aborts before a thread takes it is not parsed (its promise rejects).
    */
   parse(task: ChunkTask, signal?: AbortSignal): Promise<RecordsResult> {
-    if (this.closed) return Promise.reject(new Error('the rollout parse pool is closed'));
+    // Closed: the API is shutting down. A request still arriving on an old keep-alive connection
+    // gets a 503 (retry shortly, at the next API), not a 500 a client would take as a refusal.
+    if (this.closed) {
+      return Promise.reject(new ServiceUnavailableException('the API is shutting down; try again shortly'));
+    }
     if (this.size === 0) {
       return new Promise((resolve, reject) =>
         setImmediate(() => {
