@@ -111,10 +111,15 @@ export function fakeGpus(count: number, name = 'NVIDIA H100 80GB HBM3'): string 
   return file;
 }
 
-/** Kills every agent still running (SIGKILL) and removes the temporary directories. */
+/**
+ * Kills every agent still running (SIGKILL) and removes the temporary directories. A killed
+ * agent's prime-rl (its own process group) may still be writing into its run directory, which
+ * makes a removal fail with ENOTEMPTY now and then: rm retries then.
+ */
 export function cleanupAgents(): void {
   for (const child of children.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs.splice(0))
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
