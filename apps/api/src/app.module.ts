@@ -6,6 +6,7 @@ import { ApiConfigModule } from './config/api-config.module.js';
 import { ApiConfig } from './config/api.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { RolloutsModule } from './rollouts/rollouts.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         AdminModule,
         PresetsModule,
       ],
+      providers: [ConnectionDrain],
     };
   }
 }

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 
 import type { ApiConfig } from './config/api.config.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 import { createFormBodyBlocker, createJsonBodyMiddleware } from './http/json-body.middleware.js';
 import { setupOpenApi } from './http/openapi.js';
 import { applySecurityHeaders } from './http/security-headers.js';
@@ -20,7 +21,7 @@ import { createValidationPipe } from './http/validation-pipe.js';
  * - access: a token on every route but GET /health (auth/, docs/security.md), secure headers
  *   (helmet) and CORS closed unless CORS_ORIGINS lists origins;
  * - OpenAPI at /docs (UI) and /docs/json;
- * - shutdown hooks.
+ * - shutdown: hooks, and connections closed after their answer once it begins (http/connection-drain.ts).
  */
 export function configureApp(
   app: INestApplication,
@@ -28,6 +29,7 @@ export function configureApp(
   options: { exitOnShutdown?: boolean } = {},
 ): void {
   app.enableVersioning({ type: VersioningType.URI });
+  app.use(app.get(ConnectionDrain).middleware);
   applySecurityHeaders(app, config);
   // Registered before Nest's own body parsers, which see these names and stand aside.
   app.use(createJsonBodyMiddleware());

@@ -33,6 +33,15 @@ export class ApiConfig extends RedisConfig {
   @Max(3_600_000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
   RECONCILE_GRACE_MS: number = 5_000;
 
+  /**
+   * On shutdown, how long requests still in flight may take before their connections are cut (a
+   * keep-alive connection is closed after its current answer in any case).
+   */
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  SHUTDOWN_GRACE_MS: number = 10_000;
+
   /** How long a request waits for Redis to take a job before answering 503 (the run stays queued). */
   @IsInt({ message: 'must be a whole number of milliseconds from 50 to 10000' })
   @Min(50, { message: 'must be a whole number of milliseconds from 50 to 10000' })
