@@ -63,7 +63,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  cleanupAgents();
+  await cleanupAgents();
   await browser?.close();
   await api?.close();
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });

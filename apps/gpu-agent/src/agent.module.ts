@@ -1,5 +1,3 @@
-import { join, resolve } from 'node:path';
-
 import { Module, type DynamicModule } from '@nestjs/common';
 
 import { AgentApiClient } from './api-client/agent-api.client.js';
@@ -9,7 +7,7 @@ import { AgentConfig } from './config/agent.config.js';
 import { GpuInventoryService } from './gpus/gpu-inventory.service.js';
 import { AgentLifecycle } from './lifecycle/agent-lifecycle.service.js';
 import { LivenessService } from './liveness/liveness.service.js';
-import { ProcessLedger } from './process/process-ledger.js';
+import { ProcessLedger, processLedgerDir } from './process/process-ledger.js';
 import { HeldRuns } from './runs/held-runs.js';
 import { RUN_EXECUTORS, RunJobProcessor, type RunExecutors } from './runs/run-job.processor.js';
 import { AgentSession } from './session/agent-session.service.js';
@@ -41,7 +39,7 @@ export class AgentModule {
         {
           // Outlives the process: the next incarnation kills what this one left running.
           provide: ProcessLedger,
-          useValue: new ProcessLedger(join(resolve(config.AGENT_WORK_DIR), 'state', 'process-groups')),
+          useValue: new ProcessLedger(processLedgerDir(config.AGENT_WORK_DIR)),
         },
         {
           provide: RUN_EXECUTORS,

@@ -9,8 +9,8 @@ const DEADLINE_MS = 20_000;
 // A port nothing listens on: these tests never reach an API (registration keeps retrying).
 const NO_API = 'http://127.0.0.1:9';
 
-afterEach(() => {
-  cleanupAgents();
+afterEach(async () => {
+  await cleanupAgents();
 });
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -94,9 +94,9 @@ export function startAgent(api: TestApi, name: string, options: AgentOptions = {
 }
 
 /** SIGKILLs what is left of this test's agents and removes their directories (afterEach). */
-export function stopAgents(): void {
+export async function stopAgents(): Promise<void> {
   started.splice(0);
-  cleanupAgents();
+  await cleanupAgents();
 }
 
 /**
@@ -106,7 +106,7 @@ export function stopAgents(): void {
 export function cleanupsAfterEach(): (() => Promise<unknown>)[] {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
-    stopAgents();
+    await stopAgents();
     while (cleanups.length > 0) await cleanups.pop()!();
   });
   return cleanups;

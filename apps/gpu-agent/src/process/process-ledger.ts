@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import {
   isGroupAlive,
@@ -49,6 +49,11 @@ export class LeftoversSurvivedError extends Error {
 }
 
 const SUFFIX = '.json';
+
+/** Where an agent keeps its ledger: under its work directory, so that it outlives the process. */
+export function processLedgerDir(workDir: string): string {
+  return join(resolve(workDir), 'state', 'process-groups');
+}
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 /**

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ProcessLedger, processLedgerDir } from '../../src/process/process-ledger.js';
 import { TEST_AGENT_TOKEN } from '../../../api/test/support/test-tokens.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -112,14 +113,27 @@ export function fakeGpus(count: number, name = 'NVIDIA H100 80GB HBM3'): string 
 }
 
 /**
- * Kills every agent still running (SIGKILL) and removes the temporary directories. A killed
- * agent's prime-rl (its own process group) may still be writing into its run directory, which
- * makes a removal fail with ENOTEMPTY now and then: rm retries then.
+ * Kills every agent still running (SIGKILL) and waits for it, then kills the run process groups
+ * its ledger names (the agent's own leftover killing, as its next incarnation would do it), and
+ * only then removes the temporary directories: a killed agent's prime-rl lives on in its own
+ * process group and would otherwise still be writing into them. rm keeps a few retries for the
+ * one group no ledger names: one spawned in the milliseconds before its entry was written.
  */
-export function cleanupAgents(): void {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+export async function cleanupAgents(): Promise<void> {
+  await Promise.all(children.splice(0).map((child) => killAndWait(child)));
+  const created = dirs.splice(0);
+  for (const dir of created) {
+    if (existsSync(processLedgerDir(dir)))
+      await new ProcessLedger(processLedgerDir(dir)).killLeftovers(LEFTOVER_DEADLINE_MS);
   }
-  for (const dir of dirs.splice(0))
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  for (const dir of created) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
+const LEFTOVER_DEADLINE_MS = 5_000;
+
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
 }

@@ -52,9 +52,9 @@ export function useE2eApi(): void {
   afterAll(async () => {
     await api.close();
   });
-  afterEach(() => {
+  afterEach(async () => {
     agents.splice(0);
-    cleanupAgents();
+    await cleanupAgents();
   });
 }
 
