@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,7 +98,11 @@ describe('CheckpointWatcher', () => {
     await touch(join(layout.checkpointsDir, 'step_1', 'trainer', '__0_0.distcp'));
     await sleep(60);
     await touch(join(layout.checkpointsDir, 'step_1', 'trainer', '.metadata'));
-    await touch(join(layout.weightsDir!, 'step_1', 'STABLE'));
+    // The weights directory appears with its STABLE marker in it (one rename): made in two steps,
+    // a scan in between would rightly report it incomplete first.
+    await touch(join(dir, 'staging', 'step_1', 'STABLE'));
+    await mkdir(layout.weightsDir!, { recursive: true });
+    await rename(join(dir, 'staging', 'step_1'), join(layout.weightsDir!, 'step_1'));
     await sleep(60);
     await watcher.stop();
     await watcher.scanNow(); // nothing new: no call
