@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +18,7 @@ import {
   untilStep,
   waitFor,
   faultSuite,
+  recordedGroup,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #11-#12, issue 6: an agent cut off from the API for longer than the lease
@@ -51,9 +49,7 @@ describe('an agent partitioned from the API longer than the heartbeat timeout', 
       });
       const id = await submitTiny(api, 'partition');
       await untilStep(api, id, 0);
-      const { pgid } = JSON.parse(
-        readFileSync(join(cutOff.workDir, 'state', 'process-groups', `${id}.json`), 'utf8'),
-      ) as { pgid: number };
+      const { pgid } = recordedGroup(cutOff.workDir, id)!;
 
       await proxy.close();
       // Lease 1.5 s, reaper every 300 ms: the run is lost, then queued again, while the agent runs on.

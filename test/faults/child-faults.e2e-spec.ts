@@ -20,6 +20,7 @@ import {
   untilStep,
   waitFor,
   faultSuite,
+  recordedGroup,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #8-#10: prime-rl (the fake, told to misbehave) crashes, is OOM-killed,
@@ -140,7 +141,7 @@ describe('child processes that fail', { timeout: 120_000 }, () => {
       () => Promise.resolve(grandchildren(agent.workDir, id).length > 0 && grandchildren(agent.workDir, id)),
       { timeoutMs: 20_000, intervalMs: 100, what: 'the grandchild' },
     );
-    const pgid = readLedgerPgid(agent.workDir, id);
+    const pgid = recordedGroup(agent.workDir, id)!.pgid;
     const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, {
       method: 'POST',
       headers: api.authHeaders,
@@ -170,11 +171,3 @@ describe('a child that hangs', { timeout: 60_000 }, () => {
     });
   });
 });
-
-/** The run's process group, from the agent's ledger (<work>/state/process-groups/<runId>.json). */
-function readLedgerPgid(workDir: string, runId: string): number {
-  const entry = JSON.parse(
-    readFileSync(join(workDir, 'state', 'process-groups', `${runId}.json`), 'utf8'),
-  ) as { pgid: number };
-  return entry.pgid;
-}

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Queue } from 'bullmq';
@@ -18,6 +18,7 @@ import {
   untilStatus,
   waitFor,
   type StartedAgent,
+  recordedGroup,
 } from './support/fault-harness.js';
 
 // reliability.md §2.11 #16: an attempt ends training but is lost before the API records it (its
@@ -57,9 +58,7 @@ async function trainThenLoseTheAgent(
       { timeoutMs: 60_000, intervalMs: 100, what: 'every step and the fingerprinted final checkpoint' },
     ),
   );
-  const { pgid } = JSON.parse(
-    readFileSync(join(first.workDir, 'state', 'process-groups', `${id}.json`), 'utf8'),
-  ) as { pgid: number };
+  const { pgid } = recordedGroup(first.workDir, id)!;
   first.child.kill('SIGKILL');
   await first.exited;
   return { id, first, pgid };

@@ -18,6 +18,7 @@ import {
   untilStatus,
   waitFor,
   cleanupsAfterEach,
+  recordedGroup,
 } from './support/fault-harness.js';
 
 // Issue 6: secrets never enter Redis, Postgres, logs or the panel. A training run on an agent
@@ -134,19 +135,11 @@ describe('secrets of the agent host and the API', { timeout: 120_000 }, () => {
     });
     const id = await submitTiny(api, 'secrets');
     // The child gets what it needs from the host: Hugging Face and W&B keys, not the agent's token.
-    const pid = await waitFor(
-      () => {
-        try {
-          const entry = JSON.parse(
-            readFileSync(join(agent.workDir, 'state', 'process-groups', `${id}.json`), 'utf8'),
-          ) as { pid: number };
-          return Promise.resolve(entry.pid);
-        } catch {
-          return Promise.resolve(undefined);
-        }
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'the run to start' },
-    );
+    const pid = await waitFor(() => Promise.resolve(recordedGroup(agent.workDir, id)?.pid), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: 'the run to start',
+    });
     const childEnv = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(childEnv).toContain(`HF_TOKEN=${secrets.HF_TOKEN}`);
     expect(childEnv).toContain(`WANDB_API_KEY=${secrets.WANDB_API_KEY}`);

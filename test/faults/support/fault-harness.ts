@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Queue } from 'bullmq';
@@ -13,6 +14,7 @@ import {
   tempDir,
   type AgentProcess,
 } from '../../../apps/gpu-agent/test/support/agent-process.js';
+import { processLedgerDir } from '../../../apps/gpu-agent/src/process/process-ledger.js';
 import { openRunsQueue, request, sql, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
 import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../apps/api/test/support/test-api.js';
 
@@ -257,6 +259,23 @@ export async function promoteDelayedUntil(queue: Queue, done: () => Promise<bool
       { timeoutMs, intervalMs: 200, what: 'delayed jobs to be retried' },
     ),
   );
+}
+
+/**
+ * The run's process group as the agent's ledger records it now; undefined while there is no entry
+ * or it is still pending (written just before the spawn).
+ */
+export function recordedGroup(workDir: string, runId: string): { pgid: number; pid: number } | undefined {
+  let entry: { pgid: number | null; pid: number | null };
+  try {
+    entry = JSON.parse(
+      readFileSync(join(processLedgerDir(workDir), `${runId}.json`), 'utf8'),
+    ) as typeof entry;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return entry.pgid !== null && entry.pid !== null ? { pgid: entry.pgid, pid: entry.pid } : undefined;
 }
 
 /** Alive and not a zombie (this machine's PID 1 may never reap the orphans it inherits). */

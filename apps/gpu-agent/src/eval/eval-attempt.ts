@@ -6,7 +6,7 @@ import type { CheckpointRefDto } from '@brier/contracts';
 import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { AgentConfig } from '../config/agent.config.js';
 import type { ExitVerdict } from '../process/exit-verdict.js';
-import { ProcessGroup } from '../process/process-group.js';
+import { launchRecorded } from '../process/recorded-launch.js';
 import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
@@ -114,17 +114,15 @@ export class EvalAttempt implements RunExecutor {
   /** Servers run like training: their own process group, recorded for the next incarnation. */
   private serverLauncher(context: AttemptContext): LaunchServer {
     return async (launch) => {
-      const group = await ProcessGroup.launch(launch);
+      const group = await launchRecorded(
+        {
+          ledger: this.services.ledger,
+          runId: context.claim.runId,
+          incarnation: this.services.incarnation(),
+        },
+        launch,
+      );
       context.run.processGroups.add(group.pgid);
-      await this.services.ledger.record({
-        runId: context.claim.runId,
-        pgid: group.pgid,
-        pid: group.pid,
-        startTicks: group.startTicks,
-        incarnation: this.services.incarnation(),
-        startedAt: new Date().toISOString(),
-        command: launch.command,
-      });
       return group;
     };
   }

@@ -41,9 +41,13 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     await mkdir(resolve(this.config.AGENT_WORK_DIR), { recursive: true });
     const leftovers = await this.ledger.killLeftovers(LEFTOVERS_DEADLINE_MS);
     for (const leftover of leftovers) {
+      const recorded =
+        leftover.pgid === null ? 'never recorded' : `recorded as process group ${leftover.pgid}`;
       this.logger.warn(
-        `run ${leftover.runId}: process group ${leftover.pgid} of a previous incarnation ` +
-          (leftover.found ? 'was still alive; killed it' : 'was already gone'),
+        `run ${leftover.runId}: processes of a previous incarnation (${recorded}) ` +
+          (leftover.found
+            ? `were still alive; killed group(s) ${leftover.killedGroups.join(', ')}`
+            : 'were already gone'),
       );
     }
     // In the background: an API that is not up yet must not keep the agent from answering signals.

@@ -56,6 +56,37 @@ export async function liveGroupMembers(pgid: number): Promise<number[] | null> {
   return members.sort((a, b) => a - b);
 }
 
+/**
+ * Running processes whose environment holds exactly `name=value` (Linux: /proc/<pid>/environ, which
+ * only our own user's processes let us read). Empty where there is no /proc.
+ */
+export async function processesWithEnv(name: string, value: string): Promise<ProcessStat[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const wanted = `${name}=${value}`;
+  const found: ProcessStat[] = [];
+  await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(async (entry) => {
+        let environ: string;
+        try {
+          environ = await readFile(`/proc/${entry}/environ`, 'utf8');
+        } catch {
+          return; // gone, or not ours to read
+        }
+        if (!environ.split('\0').includes(wanted)) return;
+        const stat = await readProcessStat(Number(entry));
+        if (stat && stat.state !== 'Z' && stat.state !== 'X') found.push(stat);
+      }),
+  );
+  return found.sort((a, b) => a.pid - b.pid);
+}
+
 /** kill(-1) would signal every process we may signal, kill(-0) our own group: never. */
 function assertGroupId(pgid: number): void {
   if (!Number.isSafeInteger(pgid) || pgid <= 1) throw new RangeError(`not a process group id: ${pgid}`);

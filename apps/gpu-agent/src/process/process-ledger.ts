@@ -1,20 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import {
   isGroupAlive,
   liveGroupMembers,
+  processesWithEnv,
   readProcessStat,
   signalGroup,
   waitForGroupGone,
 } from './group-liveness.js';
 
-/** A process group this agent started, on disk so that the next incarnation can find it. */
+/** The variable that carries an entry's marker into the environment of every process of its run. */
+export const PROCESS_MARKER_ENV = 'BRIER_PROCESS_MARKER';
+
+/**
+ * A process group this agent started, on disk so that the next incarnation can find it. Written
+ * twice: pending (pgid and pid null) just before the spawn, complete just after it.
+ */
 export interface LedgerEntry {
   runId: string;
-  pgid: number;
-  pid: number;
+  pgid: number | null;
+  pid: number | null;
+  /**
+   * A random id in the environment of the run's processes (PROCESS_MARKER_ENV), which their
+   * descendants inherit: it finds a group spawned just before a kill -9 left its entry pending, and
+   * descendants that left the group (setsid). Absent in entries written before it existed.
+   */
+  marker?: string;
   /** Which start of the agent launched it. */
   incarnation: string;
   startedAt: string;
@@ -32,8 +45,11 @@ export interface CorruptLedgerFile {
 
 export interface LeftoverKill {
   runId: string;
-  pgid: number;
-  /** Whether a live group of ours was found (and killed). */
+  /** The recorded group (null: the entry was still pending). */
+  pgid: number | null;
+  /** Every group killed for the run: the recorded one and those its marker found. */
+  killedGroups: number[];
+  /** Whether a live process of ours was found (and killed). */
   found: boolean;
 }
 
@@ -42,7 +58,7 @@ export class LeftoversSurvivedError extends Error {
   constructor(readonly survivors: LedgerEntry[]) {
     super(
       `leftover process group(s) still running after SIGKILL: ` +
-        survivors.map((entry) => `run ${entry.runId} (pgid ${entry.pgid})`).join(', '),
+        survivors.map((entry) => `run ${entry.runId} (pgid ${entry.pgid ?? 'never recorded'})`).join(', '),
     );
     this.name = 'LeftoversSurvivedError';
   }
@@ -73,18 +89,16 @@ export class ProcessLedger {
     private readonly onCorrupt: (file: CorruptLedgerFile) => void = () => undefined,
   ) {}
 
-  /** Writes the entry atomically (temporary file, fsync, rename): a crash leaves the old or the new. */
+  /**
+   * Writes the entry atomically (temporary file, rename): a kill -9 of the agent leaves the old or
+   * the new. Not fsynced: the file only has to outlive the agent, not the machine, whose crash takes
+   * the run's processes with it; and it is written on the path from a job to its process.
+   */
   async record(entry: LedgerEntry): Promise<void> {
     const path = this.pathOf(entry.runId);
     await mkdir(this.stateDir, { recursive: true });
     const temporary = `${path}.${randomUUID()}.tmp`;
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify(entry)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFile(temporary, `${JSON.stringify(entry)}\n`);
     try {
       await rename(temporary, path);
     } catch (error) {
@@ -120,22 +134,36 @@ export class ProcessLedger {
   }
 
   /**
-   * SIGKILLs every recorded group that is still ours and running, waits (one shared deadline)
-   * until they are gone, and removes their entries (and those of groups already gone). Throws
-   * LeftoversSurvivedError, keeping their entries, if some outlive the deadline.
+   * SIGKILLs every recorded group that is still ours and running, and every group holding a
+   * process with an entry's marker; waits (one shared deadline) until they are gone, and removes
+   * their entries (and those of runs with nothing left). Throws LeftoversSurvivedError, keeping
+   * their entries, if some outlive the deadline.
    */
   async killLeftovers(deadlineMs: number): Promise<LeftoverKill[]> {
     const deadline = Date.now() + deadlineMs;
+    const ownGroup = (await readProcessStat(process.pid))?.pgrp ?? null;
+    const entries = await this.list();
     const results: LeftoverKill[] = [];
-    const killed: LedgerEntry[] = [];
-    for (const entry of await this.list()) {
-      const found = await isOurLiveGroup(entry);
-      if (found && signalGroup(entry.pgid, 'SIGKILL')) killed.push(entry);
-      results.push({ runId: entry.runId, pgid: entry.pgid, found });
+    for (const entry of entries) {
+      const groups = new Set<number>();
+      const { pgid, pid } = entry;
+      if (pgid !== null && pid !== null && (await isOurLiveGroup(entry, pgid, pid))) groups.add(pgid);
+      if (entry.marker !== undefined) {
+        for (const process of await processesWithEnv(PROCESS_MARKER_ENV, entry.marker)) {
+          if (process.pgrp > 1 && process.pgrp !== ownGroup) groups.add(process.pgrp);
+        }
+      }
+      const killedGroups = [...groups].filter((pgid) => signalGroup(pgid, 'SIGKILL'));
+      results.push({ runId: entry.runId, pgid: entry.pgid, killedGroups, found: killedGroups.length > 0 });
     }
     const survivors: LedgerEntry[] = [];
-    for (const entry of killed) {
-      if (!(await waitForGroupGone(entry.pgid, Math.max(0, deadline - Date.now())))) survivors.push(entry);
+    for (const [index, result] of results.entries()) {
+      for (const pgid of result.killedGroups) {
+        if (!(await waitForGroupGone(pgid, Math.max(0, deadline - Date.now())))) {
+          survivors.push(entries[index]!);
+          break;
+        }
+      }
     }
     for (const { runId } of results) {
       if (!survivors.some((entry) => entry.runId === runId)) await this.remove(runId);
@@ -151,24 +179,26 @@ export class ProcessLedger {
   }
 }
 
-async function isOurLiveGroup(entry: LedgerEntry): Promise<boolean> {
-  if (!(await isGroupAlive(entry.pgid))) return false;
+/** Whether the entry's recorded group (`pgid`, led by `pid`) still runs and is still the one recorded. */
+async function isOurLiveGroup(entry: LedgerEntry, pgid: number, pid: number): Promise<boolean> {
+  if (!(await isGroupAlive(pgid))) return false;
   if (entry.startTicks === undefined || entry.startTicks === null) return true;
-  if ((await liveGroupMembers(entry.pgid)) === null) return true; // no /proc to check with
-  const leader = await readProcessStat(entry.pid);
+  if ((await liveGroupMembers(pgid)) === null) return true; // no /proc to check with
+  const leader = await readProcessStat(pid);
   if (leader === null || leader.state === 'Z') return true; // leader gone: only original members remain
-  return leader.startTicks === entry.startTicks && leader.pgrp === entry.pgid;
+  return leader.startTicks === entry.startTicks && leader.pgrp === pgid;
 }
 
 function parseEntry(text: string): LedgerEntry {
   const value = JSON.parse(text) as Partial<LedgerEntry> | null;
   const positive = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n > 1;
+  if (typeof value !== 'object' || value === null) throw new Error('not a ledger entry (not an object)');
+  const pending = value.pgid === null && value.pid === null;
   if (
-    typeof value !== 'object' ||
-    value === null ||
     typeof value.runId !== 'string' ||
-    !positive(value.pgid) ||
-    !positive(value.pid) ||
+    !(pending || (positive(value.pgid) && positive(value.pid))) ||
+    !(value.marker === undefined || (typeof value.marker === 'string' && value.marker.length > 0)) ||
+    (pending && value.marker === undefined) ||
     typeof value.incarnation !== 'string' ||
     typeof value.startedAt !== 'string' ||
     typeof value.command !== 'string' ||

@@ -9,7 +9,8 @@ import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
 import { exitVerdict } from '../process/exit-verdict.js';
-import { ProcessGroup, type ProcessExit } from '../process/process-group.js';
+import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
+import { launchRecorded } from '../process/recorded-launch.js';
 import { StallWatchdog } from '../process/stall-watchdog.js';
 import { PrimeRlConfigError, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
 import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
@@ -154,28 +155,22 @@ export class TrainAttempt implements RunExecutor {
       }),
     ];
 
-    const group = await ProcessGroup.launch({
-      command: this.config.UV_BIN,
-      args: launch.args,
-      cwd: primeRlCheckout(this.config),
-      env: childEnvironment(this.config, launch.env),
-      stdoutPath: join(attemptDir, 'stdout.log'),
-      stderrPath: join(attemptDir, 'stderr.log'),
-      onLine: (stream, line) => {
-        stall.touch();
-        (stream === 'stdout' ? stdout : stderr).push(line);
+    const group = await launchRecorded(
+      { ledger: this.services.ledger, runId: claim.runId, incarnation: this.services.incarnation() },
+      {
+        command: this.config.UV_BIN,
+        args: launch.args,
+        cwd: primeRlCheckout(this.config),
+        env: childEnvironment(this.config, launch.env),
+        stdoutPath: join(attemptDir, 'stdout.log'),
+        stderrPath: join(attemptDir, 'stderr.log'),
+        onLine: (stream, line) => {
+          stall.touch();
+          (stream === 'stdout' ? stdout : stderr).push(line);
+        },
       },
-    });
+    );
     run.processGroups.add(group.pgid);
-    await this.services.ledger.record({
-      runId: claim.runId,
-      pgid: group.pgid,
-      pid: group.pid,
-      startTicks: group.startTicks,
-      incarnation: this.services.incarnation(),
-      startedAt: new Date().toISOString(),
-      command: this.config.UV_BIN,
-    });
     checkpoints.start();
     stall.start();
 
