@@ -94,7 +94,7 @@ describe('an attempt lost after training ended', { timeout: 150_000 }, () => {
     expect(processesInGroup(pgid)).toEqual([]);
   });
 
-  it('trains again from step 0 when the final checkpoint changed since it was written', async () => {
+  it('trains again from the checkpoint before when the final one changed since it was written', async () => {
     const { id, first } = await trainThenLoseTheAgent('recommit-refused');
     const shard = join(runDir(first, id), 'rl', 'checkpoints', `step_${TINY.steps}`, 'trainer');
     const [file] = readdirSync(shard).filter((name) => name.endsWith('.distcp'));
@@ -105,9 +105,19 @@ describe('an attempt lost after training ended', { timeout: 150_000 }, () => {
     await drainQueue(queue);
     const rows = await expectSucceededOnce(api, id);
     expect(rows.map((a) => a.status)).toEqual(['lost', 'succeeded']);
+    // The claim named step 3 and, as fallbacks, steps 2 and 1 (a checkpoint after every step).
     const [refused] = await eventsOf(id, 'checkpoint-not-reachable');
-    expect(refused?.message).toMatch(/fingerprint mismatch.*starting from step 0/);
+    expect(refused?.message).toMatch(
+      new RegExp(`step ${TINY.steps} .*fingerprint mismatch.*; resuming from step ${TINY.steps - 1}$`),
+    );
     expect(await eventsOf(id, 'recommitted')).toEqual([]);
+    // Attempt 2 generated only the last step again; steps before it kept attempt 1's rollouts.
+    const regenerated = await sql<{ step: number }>(
+      api.db.url,
+      'SELECT step FROM step_aggregates WHERE run_id = $1 AND attempt = 2 ORDER BY step',
+      [id],
+    );
+    expect(regenerated.map((row) => row.step)).toEqual([TINY.steps - 1]);
     expect(existsSync(join(runDir(first, id), 'attempt-2', 'stdout.log'))).toBe(true);
   });
 });

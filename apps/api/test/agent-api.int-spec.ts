@@ -394,6 +394,10 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       path: 'out/step_20/trainer',
       fingerprint: null, // reported without one
     });
+    // The older complete trainer checkpoint, in case step 20's files are not usable on the host.
+    expect(resumed.resumeFallbacks).toEqual([
+      { step: 10, attempt: 1, agentId: agent.agentId, path: 'out/step_10/trainer', fingerprint: null },
+    ]);
     expect(await runRow(runId)).toMatchObject({ progress_step: 20, exit_code: null, error: null });
     const final = await post(api, AGENT_API.finish(runId), {
       leaseToken: resumed.leaseToken,
@@ -510,6 +514,10 @@ describe('the agent-facing API against real Postgres and Redis', () => {
     });
     const fourth = await claimed(agent.claim(runId));
     expect(fourth).toMatchObject({ resumeStep: 50, resumeCheckpoint: { step: 50, fingerprint, attempt: 3 } });
+    // Should step 50's files have changed on the host, step 40 is where the attempt falls back to.
+    expect(fourth.resumeFallbacks.map((checkpoint) => [checkpoint.step, checkpoint.attempt])).toEqual([
+      [40, 1],
+    ]);
   });
 
   it('never resumes from a checkpoint whose steps a later attempt generated again', async () => {
@@ -542,7 +550,12 @@ describe('the agent-facing API against real Postgres and Redis', () => {
     await fail(second.leaseToken);
     // Attempt 1's checkpoints hold a model of steps 0-4 as they were; the run now keeps attempt 2's.
     const third = await claimed(agent.claim(runId));
-    expect(third).toMatchObject({ attempt: 3, resumeStep: null, resumeCheckpoint: null });
+    expect(third).toMatchObject({
+      attempt: 3,
+      resumeStep: null,
+      resumeCheckpoint: null,
+      resumeFallbacks: [],
+    });
   });
 
   it('a run lost RUN_MAX_LOST_ATTEMPTS times fails instead of being re-queued', async () => {

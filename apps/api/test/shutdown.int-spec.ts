@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { deleteKeys, startTestApi, TEST_REDIS_URL, type TestApi } from './support/test-api.js';
+import { within } from './support/runs-fixtures.js';
 
 // The API stopping (a deploy, SIGTERM) while agents keep posting on keep-alive connections:
 // http/connection-drain.ts. Before it, app.close() waited forever for connections that never went
@@ -27,18 +28,6 @@ async function start(env: Record<string, string> = {}): Promise<TestApi> {
   api = await startTestApi(env);
   open = true;
   return api;
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** GET on one kept-alive connection (the agent's pattern); resolves with the answer's headers. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { cleanupAgents, spawnAgent, tempDir, type AgentProcess } from './support/agent-process.js';
+import { within } from '../../api/test/support/runs-fixtures.js';
 
 const DEADLINE_MS = 20_000;
 // A port nothing listens on: these tests never reach an API (registration keeps retrying).
@@ -12,18 +13,6 @@ const NO_API = 'http://127.0.0.1:9';
 afterEach(async () => {
   await cleanupAgents();
 });
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function exitOf(agent: AgentProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return within(agent.exited, DEADLINE_MS, 'agent exit');

@@ -69,6 +69,19 @@ export async function waitFor<T>(
   }
 }
 
+/** `promise`, or an error naming `what` once `ms` have passed (for waits with no deadline of their own). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A BullMQ Queue on a test API's prefix, to look at (and tamper with) its jobs. */
 export function openRunsQueue(api: Pick<TestApi, 'queuePrefix'>, redisUrl = TEST_REDIS_URL): Queue {
   return new Queue(QUEUES.runs, { prefix: api.queuePrefix, connection: { url: redisUrl } });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { ClaimRunResponse } from '@brier/contracts';
+import type { ClaimRunResponse, ResumeCheckpoint } from '@brier/contracts';
 
 import { checkpointFingerprint } from '../checkpoints/checkpoint-fingerprint.js';
 
@@ -13,46 +13,64 @@ export interface ResumePoint {
    * re-commits the run from it without starting prime-rl (reliability.md §2.11 #16).
    */
   trainingEnded: boolean;
-  /** Why it starts fresh although the API named a checkpoint (then an event says so). */
+  /** Why checkpoints the API named were passed over (then an event says so); null when none was. */
   notReachable: string | null;
 }
 
 /**
  * Where this attempt starts. The API names the last complete trainer checkpoint of an earlier
- * attempt; its files are on the host that wrote them. When they are not here (another host, or
- * deleted) or no longer what was reported (a file cut short or missing: the fingerprint differs),
- * the attempt starts fresh rather than fail: its rollouts supersede the old ones step by step.
+ * attempt, and a few older ones to fall back on; their files are on the host that wrote them. The
+ * attempt resumes from the newest one that is here and still what was reported (a file cut short
+ * or missing changes the fingerprint), or starts fresh rather than fail: its rollouts supersede the
+ * old ones step by step.
  */
 export async function resumePoint(
   claim: ClaimRunResponse,
   runDir: string,
   maxSteps: number,
 ): Promise<ResumePoint> {
-  const checkpoint = claim.resumeCheckpoint;
-  if (claim.resumeStep === null || checkpoint === null) {
-    return { startStep: 0, trainingEnded: false, notReachable: null };
-  }
-  const where = join(runDir, checkpoint.path);
-  const of = `checkpoint step ${claim.resumeStep} of attempt ${checkpoint.attempt} (${checkpoint.path})`;
-  const fresh = (why: string): ResumePoint => ({
-    startStep: 0,
-    trainingEnded: false,
-    notReachable: `${of} ${why}; starting from step 0`,
-  });
-  if (!(await isDirectory(where))) {
-    return fresh(
-      `is not on this host${checkpoint.agentId ? ` (written by agent ${checkpoint.agentId})` : ''}`,
+  const offered =
+    claim.resumeCheckpoint === null ? [] : [claim.resumeCheckpoint, ...(claim.resumeFallbacks ?? [])];
+  const passedOver: string[] = [];
+  for (const checkpoint of offered) {
+    const problem = await unusable(checkpoint, runDir, maxSteps);
+    if (problem === null) {
+      return {
+        startStep: checkpoint.step,
+        trainingEnded: checkpoint.step >= maxSteps,
+        notReachable:
+          passedOver.length > 0 ? `${passedOver.join('; ')}; resuming from step ${checkpoint.step}` : null,
+      };
+    }
+    passedOver.push(
+      `checkpoint step ${checkpoint.step} of attempt ${checkpoint.attempt} (${checkpoint.path}) ${problem}`,
     );
   }
+  return {
+    startStep: 0,
+    trainingEnded: false,
+    notReachable: passedOver.length > 0 ? `${passedOver.join('; ')}; starting from step 0` : null,
+  };
+}
+
+/** Why the attempt can't resume from `checkpoint` on this host; null when it can. */
+async function unusable(
+  checkpoint: ResumeCheckpoint,
+  runDir: string,
+  maxSteps: number,
+): Promise<string | null> {
+  const where = join(runDir, checkpoint.path);
+  if (!(await isDirectory(where))) {
+    return `is not on this host${checkpoint.agentId ? ` (written by agent ${checkpoint.agentId})` : ''}`;
+  }
   if (checkpoint.fingerprint !== null && (await checkpointFingerprint(where)) !== checkpoint.fingerprint) {
-    return fresh('is not what was written (its files changed since: fingerprint mismatch)');
+    return 'is not what was written (its files changed since: fingerprint mismatch)';
   }
-  const trainingEnded = claim.resumeStep >= maxSteps;
-  if (trainingEnded && checkpoint.fingerprint === null) {
+  if (checkpoint.step >= maxSteps && checkpoint.fingerprint === null) {
     // Only a fingerprinted checkpoint vouches for an ended training (the API offers no other).
-    return fresh("is the final step's but has no fingerprint to check it by");
+    return "is the final step's but has no fingerprint to check it by";
   }
-  return { startStep: claim.resumeStep, trainingEnded, notReachable: null };
+  return null;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

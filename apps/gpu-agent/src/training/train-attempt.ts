@@ -70,11 +70,9 @@ export class TrainAttempt implements RunExecutor {
     if (resume.notReachable !== null) {
       agentLog.push(resume.notReachable);
       await report.event('checkpoint-not-reachable', resume.notReachable);
-    } else if (resume.trainingEnded) {
-      return recommit(resume.startStep, context, report);
-    } else if (resume.startStep > 0) {
-      agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
     }
+    if (resume.trainingEnded) return recommit(resume.startStep, context, report);
+    if (resume.startStep > 0) agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
 
     let launch: PrimeRlLaunch;
     try {

@@ -54,4 +54,10 @@ export interface ClaimRunResponse {
   /** Step of the last complete trainer checkpoint of an earlier attempt, or null to start fresh. */
   resumeStep: number | null;
   resumeCheckpoint: ResumeCheckpoint | null;
+  /**
+   * Earlier checkpoints the attempt may resume from instead, newest first, when resumeCheckpoint
+   * is not usable on its host (missing, or changed since it was written): a few steps lost rather
+   * than the whole run. Empty when there is none (older agents ignore it).
+   */
+  resumeFallbacks: ResumeCheckpoint[];
 }

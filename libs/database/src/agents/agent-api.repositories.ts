@@ -20,7 +20,7 @@ export { RunLeaseRepository, type FinishInput, type FinishResult } from './run-l
 export { failSilentImportRuns, type FailedImportRun } from './silent-import-runs.js';
 export {
   CheckpointRepository,
-  findResumeCheckpoint,
+  findResumeCheckpoints,
   type CheckpointReport,
 } from '../checkpoints/checkpoint.repository.js';
 export {

@@ -6,7 +6,7 @@ import {
 } from '@brier/contracts';
 import type { EntityManager } from 'typeorm';
 
-import { findResumeCheckpoint } from '../checkpoints/checkpoint.repository.js';
+import { findResumeCheckpoints } from '../checkpoints/checkpoint.repository.js';
 import { agentActor, json, type Fenced } from './fence.js';
 
 export interface ClaimInput {
@@ -87,7 +87,7 @@ export async function claimRun(
   const misfit = await placementProblem(manager, input, agent, run);
   if (misfit) return { ok: false, reason: 'placement', status: run.status, message: misfit };
 
-  const resume = await findResumeCheckpoint(manager, runId);
+  const [resume, ...resumeFallbacks] = await findResumeCheckpoints(manager, runId);
   const [claimed] = await manager.query<
     {
       name: string;
@@ -140,7 +140,8 @@ export async function claimRun(
       spec: claimed.spec,
       specVersion: claimed.spec_version,
       resumeStep: resume?.step ?? null,
-      resumeCheckpoint: resume,
+      resumeCheckpoint: resume ?? null,
+      resumeFallbacks,
     },
   };
 }

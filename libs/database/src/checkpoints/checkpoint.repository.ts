@@ -14,21 +14,29 @@ export interface CheckpointReport {
   fingerprint?: string | null;
 }
 
+/** How many checkpoints a claim offers to resume from: the newest and a few fallbacks. */
+export const RESUME_CHECKPOINTS_OFFERED = 4;
+
 /**
- * The last complete checkpoint a new attempt can resume from (prime-rl's `ckpt.resume_step`
- * restores the trainer state), or null to start fresh. Only one consistent with the rollouts the
- * run keeps: for every earlier step, the current rows (its highest attempt's, what the metrics
- * read) are a whole batch, from the checkpoint's own attempt or one before it. A resume from step
- * N never runs steps below N again, so a lost attempt's rollouts that never arrived would be lost
- * for good; and a checkpoint from before a later attempt re-generated some of its steps holds a
- * model trained on rollouts that are no longer the run's. The final step's checkpoint (step =
- * max_steps) qualifies only with a fingerprint: an attempt lost after training ended is then
- * re-committed from it without re-running the GPU, once the agent finds the directory unchanged
- * (reliability.md §2.11 #16). Call it while holding the run's row lock (a claim does), so no
+ * The complete checkpoints a new attempt can resume from (prime-rl's `ckpt.resume_step` restores
+ * the trainer state), newest first, at most `limit`; empty to start fresh. Only ones consistent
+ * with the rollouts the run keeps: for every earlier step, the current rows (its highest attempt's,
+ * what the metrics read) are a whole batch, from the checkpoint's own attempt or one before it. A
+ * resume from step N never runs steps below N again, so a lost attempt's rollouts that never
+ * arrived would be lost for good; and a checkpoint from before a later attempt re-generated some
+ * of its steps holds a model trained on rollouts that are no longer the run's. The final step's
+ * checkpoint (step = max_steps) qualifies only with a fingerprint: an attempt lost after training
+ * ended is then re-committed from it without re-running the GPU, once the agent finds the
+ * directory unchanged (reliability.md §2.11 #16). The older ones are the agent's fallbacks when the
+ * newest is not usable on its host. Call it while holding the run's row lock (a claim does), so no
  * checkpoint report slips in between.
  */
-export async function findResumeCheckpoint(q: Queryable, runId: string): Promise<ResumeCheckpoint | null> {
-  const [row] = await q.query<
+export async function findResumeCheckpoints(
+  q: Queryable,
+  runId: string,
+  limit = RESUME_CHECKPOINTS_OFFERED,
+): Promise<ResumeCheckpoint[]> {
+  const rows = await q.query<
     { step: number; attempt: number; agent_id: string | null; path: string; fingerprint: string | null }[]
   >(
     `SELECT c.step, c.attempt, c.path, c.fingerprint, t.agent_id
@@ -47,18 +55,16 @@ export async function findResumeCheckpoint(q: Queryable, runId: string): Promise
            WHERE current_rows.n >= (r.spec ->> 'batchSize')::int AND current_rows.attempt <= c.attempt
          )
        )
-     ORDER BY c.step DESC LIMIT 1`,
-    [runId, RESUMABLE_CHECKPOINT_KIND],
+     ORDER BY c.step DESC LIMIT $3`,
+    [runId, RESUMABLE_CHECKPOINT_KIND, limit],
   );
-  return row
-    ? {
-        step: row.step,
-        attempt: row.attempt,
-        agentId: row.agent_id,
-        path: row.path,
-        fingerprint: row.fingerprint,
-      }
-    : null;
+  return rows.map((row) => ({
+    step: row.step,
+    attempt: row.attempt,
+    agentId: row.agent_id,
+    path: row.path,
+    fingerprint: row.fingerprint,
+  }));
 }
 
 /** Checkpoints the running agent reports, fenced by its lease. */

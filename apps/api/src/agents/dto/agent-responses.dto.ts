@@ -74,6 +74,11 @@ export class ClaimRunResponseDto implements ClaimRunResponse {
   resumeStep!: number | null;
   @ApiPropertyOptional({ type: () => ResumeCheckpointDto, nullable: true })
   resumeCheckpoint!: ResumeCheckpointDto | null;
+  @ApiProperty({
+    type: () => [ResumeCheckpointDto],
+    description: 'Earlier checkpoints to resume from, newest first, if resumeCheckpoint is unusable.',
+  })
+  resumeFallbacks!: ResumeCheckpointDto[];
 }
 
 export class RunProgressResponseDto implements RunProgressResponse {
