@@ -29,7 +29,7 @@ import {
   waitUntilAnswers,
 } from './start/local-services.mjs';
 import { freePort, isLoopback, pingPostgres, pingRedis, portOf, shown } from './start/probes.mjs';
-import { npm, run, say, StartError, startChild, stopWithin } from './start/processes.mjs';
+import { npm, run, say, StartError, startChild, stopInOrder } from './start/processes.mjs';
 import { demoAgentEnv } from './start/demo-agent.mjs';
 import { seedExample } from './start/seed-example.mjs';
 import { ensureStartTokens } from './start/start-tokens.mjs';
@@ -41,6 +41,7 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/brier';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const HEALTH_DEADLINE_MS = 60_000;
 const STOP_DEADLINE_MS = { api: 30_000, agent: 70_000 }; // the agent may finish a job's shutdown first
+const STOP_ORDER = ['agent', 'api'];
 
 /** Services started here, stopped (in reverse) after the apps. */
 const services = [];
@@ -286,7 +287,8 @@ async function startApps(baseEnv, tokens) {
   say(
     `apps: starting the API (node apps/api/dist/main.js) and a local gpu-agent (node apps/gpu-agent/dist/main.js)`,
   );
-  apps.push(startChild('api', process.execPath, ['apps/api/dist/main.js'], env));
+  // The API is stopped after the agent (which reports its runs to it), so Ctrl-C must not reach it directly.
+  apps.push(startChild('api', process.execPath, ['apps/api/dist/main.js'], env, { ownGroup: true }));
   const demo = process.argv.includes('--demo');
   if (demo) say('demo: the agent drives a simulated prime-rl on two simulated H100s (no GPU needed)');
   apps.push(
@@ -341,11 +343,13 @@ async function shutdown(signal, exitCode) {
     return;
   }
   phase = 'stopping';
-  const running = apps.filter((app) => app.isRunning());
-  if (running.length > 0) say(`stopping ${running.map((app) => app.name).join(' and ')} (${signal})`);
-  for (const app of running) app.child.kill(signal);
-  const outcomes = await Promise.all(apps.map((app) => stopWithin(app, STOP_DEADLINE_MS[app.name])));
-  apps.forEach((app, i) => say(`${app.name} exited (${describeExit(outcomes[i])})`));
+  // The agent first: it stops its runs and reports them to the API, which must still be up.
+  const ordered = STOP_ORDER.map((name) => apps.find((app) => app.name === name)).filter(Boolean);
+  const running = ordered.filter((app) => app.isRunning());
+  if (running.length > 0) say(`stopping ${running.map((app) => app.name).join(', then ')} (${signal})`);
+  const outcomes = await stopInOrder(ordered, signal, STOP_DEADLINE_MS, (app, outcome) =>
+    say(`${app.name} exited (${describeExit(outcome)})`),
+  );
   await stopServices();
   const clean = outcomes.every((o) => o.code === 0 || o.signal === signal);
   process.exit(exitCode ?? (clean ? 0 : 1));

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,26 @@ interface Probes {
   isLoopback(url: URL): boolean;
   shown(url: URL): string;
 }
+interface StartedChild {
+  name: string;
+  child: import('node:child_process').ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  isRunning(): boolean;
+}
+interface Processes {
+  startChild(
+    name: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    options?: { ownGroup?: boolean },
+  ): StartedChild;
+  stopInOrder(
+    procs: StartedChild[],
+    signal: NodeJS.Signals,
+    deadlinesMs: Record<string, number>,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }[]>;
+}
 interface BuildState {
   installNeeded(root: string): string | undefined;
   buildNeeded(root: string): string | undefined;
@@ -22,6 +42,7 @@ interface BuildState {
 const load = async <T>(path: string): Promise<T> => (await import(new URL(path, import.meta.url).href)) as T;
 const probes = await load<Probes>('../scripts/start/probes.mjs');
 const buildState = await load<BuildState>('../scripts/start/build-state.mjs');
+const processes = await load<Processes>('../scripts/start/processes.mjs');
 
 const POSTGRES = new URL(
   process.env.BRIER_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -150,5 +171,41 @@ describe('start.mjs build and install checks', () => {
       JSON.stringify({ files: [], references: [{ path: 'libs/a/tsconfig.build.json' }] }),
     );
     expect(buildState.buildNeeded(root)).toBeUndefined();
+  });
+});
+
+describe('start.mjs stopping the apps', () => {
+  it('stops the agent first and the API only once the agent has exited (it reports its runs to the API)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brier-stop-order-'));
+    try {
+      const journal = join(dir, 'journal');
+      // Each app notes when it is signalled and when it is done; the agent takes 300 ms to stop.
+      const app = (name: string, stopMs: number) => [
+        '-e',
+        `const fs = require('fs');
+         const note = (what) => fs.appendFileSync(${JSON.stringify(journal)}, '${name} ' + what + '\\n');
+         process.on('SIGINT', () => { note('signalled'); setTimeout(() => { note('done'); process.exit(0); }, ${stopMs}); });
+         console.log('ready');
+         setInterval(() => {}, 1000);`,
+      ];
+      const api = processes.startChild('api', process.execPath, app('api', 0), process.env, {
+        ownGroup: true,
+      });
+      const agent = processes.startChild('agent', process.execPath, app('agent', 300), process.env);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // both have their handlers by now
+      const outcomes = await processes.stopInOrder([agent, api], 'SIGINT', { agent: 5_000, api: 5_000 });
+      expect(outcomes).toEqual([
+        { code: 0, signal: null },
+        { code: 0, signal: null },
+      ]);
+      expect(readFileSync(journal, 'utf8').trim().split('\n')).toEqual([
+        'agent signalled',
+        'agent done',
+        'api signalled',
+        'api done',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -72,8 +72,9 @@ export function capture(command, args, { env = process.env, timeoutMs = 10_000 }
  * Starts a long-running child whose output lines are prefixed with `[name]`.
  * Returns { name, child, exited: Promise<{ code, signal }>, isRunning() }.
  */
-export function startChild(name, command, args, env) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(name, command, args, env, { ownGroup = false } = {}) {
+  // ownGroup: out of the terminal's process group, so a Ctrl-C reaches it only through this script.
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   prefixLines(child.stdout, `[${name}]`, process.stdout);
   prefixLines(child.stderr, `[${name}]`, process.stderr);
   const exited = new Promise((resolve) => {
@@ -90,6 +91,22 @@ function prefixLines(stream, prefix, out) {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
     out.write(`${prefix} ${line}\n`),
   );
+}
+
+/**
+ * Stops started children one after another, in the order given (each signalled only once the one
+ * before has exited): `signal`, then SIGKILL past its deadline (`deadlinesMs[name]`). Tells `onExit`
+ * about each; resolves with their outcomes, in that order.
+ */
+export async function stopInOrder(procs, signal, deadlinesMs, onExit = () => {}) {
+  const outcomes = [];
+  for (const proc of procs) {
+    if (proc.isRunning()) proc.child.kill(signal);
+    const outcome = await stopWithin(proc, deadlinesMs[proc.name]);
+    onExit(proc, outcome);
+    outcomes.push(outcome);
+  }
+  return outcomes;
 }
 
 /** Waits up to `ms` for a started child to exit, then SIGKILLs it; resolves with how it ended. */

@@ -17,8 +17,27 @@ async function runDaemon(): Promise<void> {
   const config = loadConfigOrExit(AgentConfig);
   // A standalone application context: no HTTP server, the agent only talks outward.
   const app = await NestFactory.createApplicationContext(AgentModule.register(config));
-  // On SIGTERM/SIGINT run the shutdown hooks (stop runs, report them), then exit.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  // On SIGTERM/SIGINT run the shutdown hooks (stop runs, report them), then exit: 0, or the
+  // exit code they set (1: runs left unreported). Nest's own signal handling always exits 0.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      // A repeat (a terminal's Ctrl-C and a supervisor both signalling) must not cut the shutdown short.
+      if (stopping) return;
+      stopping = true;
+      Logger.log(`${signal}: shutting down`, 'Bootstrap');
+      app.close().then(
+        () => process.exit(),
+        (error: unknown) => {
+          Logger.error(
+            `shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+            'Bootstrap',
+          );
+          process.exit(1);
+        },
+      );
+    });
+  }
   const labels = config.AGENT_LABELS.length > 0 ? config.AGENT_LABELS.join(',') : 'none';
   Logger.log(
     `gpu-agent "${config.AGENT_NAME}" is up (labels: ${labels}; work dir: ${resolve(config.AGENT_WORK_DIR)}; ` +

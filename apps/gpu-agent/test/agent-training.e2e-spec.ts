@@ -148,35 +148,6 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     expect(most).toBe(2);
     expect((await run(tooBig)).status).toBe('queued');
   });
-  it('on SIGTERM takes no new work, hands its run back and exits 0; another host finishes the run', async () => {
-    const first = startAgent('e2e-term-a', 1, { FAKE_PRIME_RL_STEP_SECONDS: '1' });
-    const id = await submit('e2e-term');
-    await explained(
-      waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        what: 'step 1 stored',
-      }),
-    );
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toEqual({ code: 0, signal: null });
-    expect(['queued', 'running', 'succeeded']).toContain((await run(id)).status);
-
-    // Another host: the checkpoints stayed on the first one, so it starts over, and says why.
-    startAgent('e2e-term-b', 1);
-    const done = await untilStatus(id, 'succeeded', 60_000);
-    expect(done.attempt).toBe(2);
-    const events = (
-      await request<{ type: string }[] | Page<{ type: string }>>(`${e2eApi().url}/v1/runs/${id}/events`, {
-        headers: e2eApi().authHeaders,
-      })
-    ).body;
-    const types = (Array.isArray(events) ? events : events.items).map((event) => event.type);
-    expect(types).toContain('checkpoint-not-reachable');
-    const steps = await metrics(id);
-    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
-  });
-
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
     const proxy = await SwitchableProxy.create(e2eApi().url);
     await proxy.open();

@@ -65,6 +65,15 @@ export class AgentConfig extends RedisConfig {
   @Max(600_000, { message: 'must be a whole number of milliseconds from 100 to 600000' })
   RUN_STOP_GRACE_MS: number = 30_000;
 
+  /**
+   * On SIGTERM, how long after RUN_STOP_GRACE_MS the agent keeps trying to report its stopped runs
+   * (an API that is down too) before it exits 1 and leaves them to the API's reaper.
+   */
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Max(600_000, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  AGENT_SHUTDOWN_REPORT_MS: number = 20_000;
+
   /** How long a job that does not fit here waits before any agent looks at it again. */
   @IsInt({ message: 'must be a whole number of milliseconds from 100 to 600000' })
   @Min(100, { message: 'must be a whole number of milliseconds from 100 to 600000' })

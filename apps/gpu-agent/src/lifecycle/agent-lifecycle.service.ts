@@ -16,6 +16,19 @@ import { RunQueueWorker } from '../worker/run-queue.worker.js';
 
 const LEFTOVERS_DEADLINE_MS = 30_000;
 
+/** Whether `promise` resolves within `ms`; it rejects if `promise` rejects first. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const settled = promise.then(() => true);
+  settled.catch(() => undefined); // failing after the deadline: the shutdown has moved on by then
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The order things happen in, in one place. Boot: kill what a previous incarnation left running
  * (its leases die with the new registration, so its processes must too), register, heartbeat,
@@ -76,8 +89,17 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     if (!this.session.registered) await this.session.stop();
     await this.connecting;
     await this.worker.pause();
+    const running = this.held.size;
     this.held.stopAll('shutdown');
-    await this.worker.stop();
+    // Bounded: with the API down as well (a host going away), reports would be retried for minutes.
+    const deadlineMs = this.config.RUN_STOP_GRACE_MS + this.config.AGENT_SHUTDOWN_REPORT_MS;
+    if (!(await settlesWithin(this.worker.stop(), deadlineMs))) {
+      this.logger.error(
+        `${running} run(s) not reported within ${deadlineMs} ms of the shutdown (is the API reachable?): ` +
+          `exiting anyway; the API's reaper re-queues them and they resume from their last checkpoint`,
+      );
+      process.exitCode = 1;
+    }
     await this.session.stop();
   }
 }

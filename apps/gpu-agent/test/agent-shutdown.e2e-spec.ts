@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
+import { isGroupAlive } from '../src/process/group-liveness.js';
+import { processLedgerDir } from '../src/process/process-ledger.js';
+import { tempDir } from './support/agent-process.js';
+import {
+  e2eApi,
+  explained,
+  metrics,
+  run,
+  startAgent,
+  submit,
+  untilStatus,
+  useE2eApi,
+  type Page,
+} from './support/e2e-harness.js';
+import { SwitchableProxy } from './support/shipping-fixtures.js';
+
+// SIGTERM to the agent (a host drained, a deploy): no new work, its runs stopped and reported,
+// then exit; and when the API is gone too, a bounded wait instead of minutes of retries.
+
+useE2eApi();
+
+/** Resolves once the run has stored step `step`. */
+function untilStep(id: string, step: number): Promise<unknown> {
+  return explained(
+    waitFor(async () => ((await run(id)).progressStep ?? -1) >= step, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `step ${step} stored`,
+    }),
+  );
+}
+
+async function eventTypes(id: string): Promise<string[]> {
+  const events = (
+    await request<{ type: string }[] | Page<{ type: string }>>(`${e2eApi().url}/v1/runs/${id}/events`, {
+      headers: e2eApi().authHeaders,
+    })
+  ).body;
+  return (Array.isArray(events) ? events : events.items).map((event) => event.type);
+}
+
+describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
+  it('on SIGTERM takes no new work, hands its run back and exits 0; another host finishes the run', async () => {
+    const first = startAgent('e2e-term-a', 1, { FAKE_PRIME_RL_STEP_SECONDS: '1' });
+    const id = await submit('e2e-term');
+    await untilStep(id, 1);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(['queued', 'running', 'succeeded']).toContain((await run(id)).status);
+
+    // Another host: the checkpoints stayed on the first one, so it starts over, and says why.
+    startAgent('e2e-term-b', 1);
+    const done = await untilStatus(id, 'succeeded', 60_000);
+    expect(done.attempt).toBe(2);
+    expect(await eventTypes(id)).toContain('checkpoint-not-reachable');
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+  });
+
+  it('on SIGTERM with the API unreachable too, stops its run, gives up reporting after its deadline and exits 1', async () => {
+    const proxy = await SwitchableProxy.create(e2eApi().url);
+    await proxy.open();
+    try {
+      const workDir = tempDir();
+      const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1', AGENT_SHUTDOWN_REPORT_MS: '1000' };
+      const first = startAgent('e2e-term-cut', 1, knobs, workDir, proxy.url);
+      const id = await submit('e2e-term-cut');
+      await untilStep(id, 1);
+      const { pgid } = JSON.parse(readFileSync(join(processLedgerDir(workDir), `${id}.json`), 'utf8')) as {
+        pgid: number;
+      };
+      await proxy.close();
+      first.child.kill('SIGTERM');
+      // Without the deadline it would retry its reports for minutes (the test's timeout).
+      const exit = await first.exited;
+      console.log(first.stdout().slice(-3000), first.stderr().slice(-2000));
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(first.stdout() + first.stderr()).toMatch(
+        /1 run\(s\) not reported within 3000 ms of the shutdown/,
+      );
+      expect(await isGroupAlive(pgid)).toBe(false); // its prime-rl was stopped all the same
+
+      // The API's reaper finds the run silent, re-queues it, and another host runs it to the end.
+      await proxy.open();
+      startAgent('e2e-term-cut-b', 1);
+      const done = await untilStatus(id, 'succeeded', 60_000);
+      expect(done.attempt).toBe(2);
+      const steps = await metrics(id);
+      expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+    } finally {
+      await proxy.close();
+    }
+  });
+});
