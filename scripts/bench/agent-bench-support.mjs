@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -135,13 +136,19 @@ export function untilRun(url, id, test, { timeoutMs, what, agent }) {
 }
 
 /** The agent's process ledger entry of a run (written right after the launch, removed at its exit). */
-export function readLedger(agentDir, runId) {
+export async function readLedger(agentDir, runId) {
+  // The agent's own path rule, from its build (benchmarks run after `npm run build`).
+  const { processLedgerDir } = await import(
+    pathToFileURL(join(root, 'apps/gpu-agent/dist/process/process-ledger.js')).href
+  );
+  let entry;
   try {
-    return JSON.parse(readFileSync(join(agentDir, 'state', 'process-groups', `${runId}.json`), 'utf8'));
+    entry = JSON.parse(readFileSync(join(processLedgerDir(agentDir), `${runId}.json`), 'utf8'));
   } catch (error) {
     if (error.code === 'ENOENT' || error instanceof SyntaxError) return undefined; // not (fully) there yet
     throw error;
   }
+  return entry.pgid === null ? undefined : entry; // pending: written just before the spawn
 }
 
 /**
