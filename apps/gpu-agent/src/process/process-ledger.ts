@@ -149,17 +149,17 @@ export class ProcessLedger {
       const { pgid, pid } = entry;
       if (pgid !== null && pid !== null && (await isOurLiveGroup(entry, pgid, pid))) groups.add(pgid);
       if (entry.marker !== undefined) {
-        for (const process of await processesWithEnv(PROCESS_MARKER_ENV, entry.marker)) {
-          if (process.pgrp > 1 && process.pgrp !== ownGroup) groups.add(process.pgrp);
+        for (const marked of await processesWithEnv(PROCESS_MARKER_ENV, entry.marker)) {
+          if (marked.pgrp > 1 && marked.pgrp !== ownGroup) groups.add(marked.pgrp);
         }
       }
-      const killedGroups = [...groups].filter((pgid) => signalGroup(pgid, 'SIGKILL'));
+      const killedGroups = [...groups].filter((group) => signalGroup(group, 'SIGKILL'));
       results.push({ runId: entry.runId, pgid: entry.pgid, killedGroups, found: killedGroups.length > 0 });
     }
     const survivors: LedgerEntry[] = [];
     for (const [index, result] of results.entries()) {
-      for (const pgid of result.killedGroups) {
-        if (!(await waitForGroupGone(pgid, Math.max(0, deadline - Date.now())))) {
+      for (const group of result.killedGroups) {
+        if (!(await waitForGroupGone(group, Math.max(0, deadline - Date.now())))) {
           survivors.push(entries[index]!);
           break;
         }
