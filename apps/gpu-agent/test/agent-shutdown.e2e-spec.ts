@@ -1,20 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { describe, expect, it } from 'vitest';
 
-import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
+import { request } from '../../api/test/support/runs-fixtures.js';
 import { isGroupAlive } from '../src/process/group-liveness.js';
-import { processLedgerDir } from '../src/process/process-ledger.js';
-import { tempDir } from './support/agent-process.js';
+import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
   e2eApi,
-  explained,
   metrics,
   run,
   startAgent,
   submit,
   untilStatus,
+  untilStep,
   useE2eApi,
   type Page,
 } from './support/e2e-harness.js';
@@ -24,17 +20,6 @@ import { SwitchableProxy } from './support/shipping-fixtures.js';
 // then exit; and when the API is gone too, a bounded wait instead of minutes of retries.
 
 useE2eApi();
-
-/** Resolves once the run has stored step `step`. */
-function untilStep(id: string, step: number): Promise<unknown> {
-  return explained(
-    waitFor(async () => ((await run(id)).progressStep ?? -1) >= step, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      what: `step ${step} stored`,
-    }),
-  );
-}
 
 async function eventTypes(id: string): Promise<string[]> {
   const events = (
@@ -72,9 +57,7 @@ describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
       const first = startAgent('e2e-term-cut', 1, knobs, workDir, proxy.url);
       const id = await submit('e2e-term-cut');
       await untilStep(id, 1);
-      const { pgid } = JSON.parse(readFileSync(join(processLedgerDir(workDir), `${id}.json`), 'utf8')) as {
-        pgid: number;
-      };
+      const { pgid } = recordedGroup(workDir, id)!;
       await proxy.close();
       first.child.kill('SIGTERM');
       // Without the deadline it would retry its reports for minutes (the test's timeout).

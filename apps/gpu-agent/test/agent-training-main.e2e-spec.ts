@@ -3,16 +3,16 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
+import { request } from '../../api/test/support/runs-fixtures.js';
 import { tempDir } from './support/agent-process.js';
 import {
   e2eApi,
-  explained,
   metrics,
   run,
   startAgent,
   submit,
   untilStatus,
+  untilStep,
   useE2eApi,
   type CheckpointView,
   type Page,
@@ -66,13 +66,7 @@ describe('gpu-agent end to end on prime-rl main-559b447', { timeout: 150_000 }, 
     const knobs = { ...MAIN, FAKE_PRIME_RL_STEP_SECONDS: '1' };
     const first = startAgent('e2e-main-crash', 2, knobs, workDir);
     const id = await submit('e2e-main-crash', mainSpec, { gpuCount: 2 });
-    await explained(
-      waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        what: 'step 1 stored',
-      }),
-    );
+    await untilStep(id, 1);
     first.child.kill('SIGKILL');
     await first.exited;
 

@@ -15,6 +15,7 @@ import {
   startAgent,
   submit,
   untilStatus,
+  untilStep,
   useE2eApi,
   type CheckpointView,
   type Page,
@@ -100,11 +101,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1' };
     const first = startAgent('e2e-crash', 1, knobs, workDir);
     const id = await submit('e2e-crash');
-    await waitFor(async () => ((await run(id)).progressStep ?? -1) >= 1, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      what: 'step 1 stored',
-    });
+    await untilStep(id, 1);
     first.child.kill('SIGKILL');
     await first.exited;
 

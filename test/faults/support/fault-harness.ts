@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Queue } from 'bullmq';
@@ -10,11 +9,11 @@ import {
   FAKE_NVIDIA_SMI,
   FAKE_UV,
   fakeGpus,
+  recordedGroup,
   spawnAgent,
   tempDir,
   type AgentProcess,
 } from '../../../apps/gpu-agent/test/support/agent-process.js';
-import { processLedgerDir } from '../../../apps/gpu-agent/src/process/process-ledger.js';
 import { openRunsQueue, request, sql, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
 import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../apps/api/test/support/test-api.js';
 
@@ -261,23 +260,6 @@ export async function promoteDelayedUntil(queue: Queue, done: () => Promise<bool
   );
 }
 
-/**
- * The run's process group as the agent's ledger records it now; undefined while there is no entry
- * or it is still pending (written just before the spawn).
- */
-export function recordedGroup(workDir: string, runId: string): { pgid: number; pid: number } | undefined {
-  let entry: { pgid: number | null; pid: number | null };
-  try {
-    entry = JSON.parse(
-      readFileSync(join(processLedgerDir(workDir), `${runId}.json`), 'utf8'),
-    ) as typeof entry;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return entry.pgid !== null && entry.pid !== null ? { pgid: entry.pgid, pid: entry.pid } : undefined;
-}
-
 /** Alive and not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
 export function isAlive(pid: number): boolean {
   try {
@@ -312,7 +294,7 @@ function readdirSafe(path: string): string[] {
   }
 }
 
-export { sleep, sql, request, waitFor, tempDir };
+export { sleep, sql, request, waitFor, tempDir, recordedGroup };
 
 /**
  * The hooks most fault files share: one API (FAST_API_ENV) and its runs queue for the file's

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,4 +136,21 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * The run's process group as the agent's ledger records it now; undefined while there is no entry
+ * or it is still pending (written just before the spawn).
+ */
+export function recordedGroup(workDir: string, runId: string): { pgid: number; pid: number } | undefined {
+  let entry: { pgid: number | null; pid: number | null };
+  try {
+    entry = JSON.parse(
+      readFileSync(join(processLedgerDir(workDir), `${runId}.json`), 'utf8'),
+    ) as typeof entry;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return entry.pgid !== null && entry.pid !== null ? { pgid: entry.pgid, pid: entry.pid } : undefined;
 }

@@ -133,6 +133,19 @@ export function untilStatus(id: string, status: string, timeoutMs = 60_000): Pro
   );
 }
 
+/** Resolves once the run has stored step `step` (its progress step). */
+export function untilStep(id: string, step: number, timeoutMs = 30_000): Promise<RunView> {
+  return explained(
+    waitFor(
+      async () => {
+        const current = await run(id);
+        return (current.progressStep ?? -1) >= step ? current : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `step ${step} stored` },
+    ),
+  );
+}
+
 export async function metrics(id: string): Promise<StepMetrics[]> {
   return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders }))
     .body;
