@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { request } from '../../api/test/support/runs-fixtures.js';
+import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
 import { tempDir } from './support/agent-process.js';
 import {
   e2eApi,
@@ -59,6 +59,24 @@ describe('gpu-agent end to end on prime-rl main-559b447', { timeout: 150_000 }, 
     expect(existsSync(join(workDir, 'runs', id, 'rl', 'brier', 'logs', 'latest', 'orchestrator.log'))).toBe(
       true,
     );
+  });
+
+  it("runs one training run at a time on a host, main's ports being fixed, even with GPUs for two", async () => {
+    startAgent('e2e-main-pair', 4, { ...MAIN, FAKE_PRIME_RL_STEP_SECONDS: '0.3' }, tempDir());
+    const ids = await Promise.all(
+      ['a', 'b'].map((suffix) => submit(`e2e-main-pair-${suffix}`, mainSpec, { gpuCount: 2 })),
+    );
+    let most = 0;
+    await waitFor(
+      async () => {
+        const views = await Promise.all(ids.map(run));
+        most = Math.max(most, views.filter((view) => view.status === 'running').length);
+        return views.every((view) => view.status === 'succeeded');
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'both runs succeeded' },
+    );
+    expect(most).toBe(1);
+    expect((await Promise.all(ids.map(run))).map((view) => view.attempt)).toEqual([1, 1]);
   });
 
   it('resumes a run whose agent was killed -9 with --resume.step, every step stored exactly once', async () => {

@@ -143,6 +143,9 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
       { timeoutMs: 90_000, intervalMs: 100, what: 'three runs succeeded' },
     );
     expect(most).toBe(2);
+    // Each at its first attempt: two runs side by side on one host don't get in each other's way
+    // (each vLLM on a port of its own; on prime-rl's shared default the second one fails).
+    expect((await Promise.all(ids.map(run))).map((view) => view.attempt)).toEqual([1, 1, 1]);
     expect((await run(tooBig)).status).toBe('queued');
   });
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
@@ -184,6 +187,7 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
       submit('e2e-mix-1c'),
     ]);
     for (const id of ids) await untilStatus(id, 'succeeded', 90_000);
+    expect((await Promise.all(ids.map(run))).map((view) => view.attempt)).toEqual([1, 1, 1, 1, 1]);
 
     const client = new pg.Client({ connectionString: e2eApi().db.url });
     await client.connect();

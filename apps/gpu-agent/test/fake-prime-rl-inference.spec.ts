@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { freeLocalPort } from '../src/eval/free-port.js';
+import { freeLocalPort } from '../src/net/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import { Main559b447Adapter } from '../src/prime-rl/main-559b447.adapter.js';
 

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 import { scoreCompletion } from '@brier/calibration';
 import { parse, stringify } from 'smol-toml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { freeLocalPort } from '../src/net/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import { Main559b447Adapter } from '../src/prime-rl/main-559b447.adapter.js';
 import type { PrimeRlLaunch, PrimeRlRun } from '../src/prime-rl/prime-rl-adapter.js';
@@ -25,6 +26,11 @@ const adapter = new Main559b447Adapter();
 const MAIN = { FAKE_PRIME_RL_VERSION: 'main-559b447' };
 
 const cleanups: Array<() => void> = [];
+/** Each test's classic fake binds its vLLM port, as the real server does: a free one per test. */
+let inferencePort = 0;
+beforeEach(async () => {
+  inferencePort = await freeLocalPort();
+});
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
@@ -33,6 +39,7 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }, attempt = 1): Pr
   const launch = adapter.buildConfig({
     spec: smokeSpec(),
     gpuIds: [2, 5],
+    inferencePort,
     envLogPath: join(run.runDir, `attempt-${attempt}.jsonl`),
     startStep: 0,
     ...run,
@@ -137,6 +144,7 @@ describe('the fake prime-rl as main-559b447: configs it refuses', () => {
     const classic = new ClassicV040Adapter().buildConfig({
       spec: smokeSpec(),
       gpuIds: [0, 1],
+      inferencePort,
       runDir: dir,
       envLogPath: join(dir, 'a.jsonl'),
       startStep: 0,

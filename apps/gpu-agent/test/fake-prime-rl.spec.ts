@@ -1,10 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { scoreCompletion } from '@brier/calibration';
 import { parse, stringify } from 'smol-toml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { freeLocalPort } from '../src/net/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import type { PrimeRlLaunch, PrimeRlRun } from '../src/prime-rl/prime-rl-adapter.js';
 import {
@@ -25,6 +27,11 @@ import {
 const adapter = new ClassicV040Adapter();
 
 const cleanups: Array<() => void> = [];
+/** Each test's classic fake binds its vLLM port, as the real server does: a free one per test. */
+let inferencePort = 0;
+beforeEach(async () => {
+  inferencePort = await freeLocalPort();
+});
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
@@ -38,6 +45,7 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }): PrimeRlLaunch {
   const launch = adapter.buildConfig({
     spec: smokeSpec(),
     gpuIds: [2],
+    inferencePort,
     envLogPath: join(run.runDir, 'attempt-1.jsonl'),
     startStep: 0,
     ...run,
@@ -198,6 +206,52 @@ describe('the fake prime-rl: a whole run', () => {
     expect(console.finished).toBe(true);
     expect(result.stdout).toMatch(/SUCCESS Step 1 \| Time: [\d.]+s \| Loss: /);
     expect(parseLog(readFileSync(launch.layout.orchestratorLog, 'utf8')).steps).toHaveLength(2);
+  });
+});
+
+describe("the fake prime-rl: vLLM's port", () => {
+  it('holds it for the run: a second server on the same port fails as vLLM does, and so does the run', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(inferencePort, '127.0.0.1', resolve));
+    cleanups.push(() => taken.close());
+    const launch = prepare({ runDir: runDir() });
+    const result = await start(launch);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(launch.layout.inferenceLog, 'utf8')).toContain(
+      'OSError: [Errno 98] Address already in use',
+    );
+    expect(result.stdout).toContain('Error: Inference failed with exit code 1');
+  });
+
+  it("fails the orchestrator when its client points at any server but the run's own", async () => {
+    const elsewhere = await freeLocalPort();
+    const dir = runDir();
+    const launch = prepare({ runDir: dir });
+    const config = parse(launch.toml) as { orchestrator: Record<string, unknown> };
+    config.orchestrator['client'] = { base_url: [`http://127.0.0.1:${elsewhere}/v1`] };
+    writeFileSync(launch.configPath, stringify(config));
+    const result = await start(launch);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(launch.layout.orchestratorLog, 'utf8')).toContain(
+      `Inference server at http://127.0.0.1:${elsewhere}/v1 is not reachable`,
+    );
+    expect(existsSync(join(dir, 'attempt-1.jsonl'))).toBe(false);
+  });
+});
+
+describe('the fake prime-rl: one GPU for vLLM and the trainer', () => {
+  it("runs out of memory in the trainer when vLLM keeps the seed's 0.9 of the shared GPU", async () => {
+    const launch = prepare({ runDir: runDir() });
+    const config = parse(launch.toml) as { inference: Record<string, unknown> };
+    expect(config.inference['gpu_memory_utilization']).toBe(0.5);
+    config.inference['gpu_memory_utilization'] = 0.9;
+    writeFileSync(launch.configPath, stringify(config));
+    const result = await start(launch);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(launch.layout.trainerLog, 'utf8')).toContain(
+      'torch.OutOfMemoryError: CUDA out of memory',
+    );
+    expect(result.stdout).toContain('Error: Trainer failed with exit code 1');
   });
 });
 

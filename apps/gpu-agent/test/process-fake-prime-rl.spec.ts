@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { CheckpointWatcher, type CheckpointState } from '../src/checkpoints/checkpoint-watcher.js';
 import { LineFollower } from '../src/files/line-follower.js';
+import { freeLocalPort } from '../src/net/free-port.js';
 import { exitVerdict } from '../src/process/exit-verdict.js';
 import { liveGroupMembers, readProcessStat, signalGroup } from '../src/process/group-liveness.js';
 import { ProcessGroup } from '../src/process/process-group.js';
@@ -53,6 +54,7 @@ async function prepare(
     spec,
     runDir: dir,
     gpuIds: [0],
+    inferencePort: await freeLocalPort(),
     envLogPath: join(dir, 'attempt-1.jsonl'),
     startStep: 0,
   });

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { PrimeRlAdapter } from '../prime-rl/prime-rl-adapter.js';
 import type { ChatTarget } from './chat-completions.js';
 import type { LaunchServer, ServerExit, ServerHandle } from './eval-ports.js';
-import { freeLocalPort } from './free-port.js';
+import { freeLocalPort } from '../net/free-port.js';
 
 /** A prime-rl inference server this evaluation started. */
 export interface LaunchedServer {

@@ -15,7 +15,7 @@ import type { EvalModel, LaunchServer, ServerExit, ServerHandle, ServerStopReaso
 import type { EvalRecord } from './eval-record.js';
 import { EvaluationError } from './evaluation-error.js';
 import { planEvaluation } from './eval-plan.js';
-import { freeLocalPort } from './free-port.js';
+import { freeLocalPort } from '../net/free-port.js';
 import { hostEnvironment } from './inference-server.js';
 import { loadPromptTemplate } from './prompt-template-file.js';
 import { runEvaluation, type RunEvaluationOptions } from './run-evaluation.js';

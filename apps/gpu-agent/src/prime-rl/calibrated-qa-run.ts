@@ -5,8 +5,13 @@ import { absolute, stepNumber } from './launch-checks.js';
 
 /** The verifiers environment id prime-rl loads (module calibrated_qa). */
 export const CALIBRATED_QA_ENV_ID = 'calibrated-qa';
-/** The seed's vLLM memory share. */
+/** The seed's vLLM memory share, on a GPU of its own. */
 export const GPU_MEMORY_UTILIZATION = 0.9;
+/**
+ * vLLM's share when the trainer runs on the same GPU: prime-rl's docs/deployment.md ("Single-GPU
+ * Training") gives 0.5, leaving the trainer the rest; the seed's 0.9 would leave it too little.
+ */
+export const SHARED_GPU_MEMORY_UTILIZATION = 0.5;
 const DEFAULT_WANDB_PROJECT = 'brier';
 
 type TomlScalar = string | number | boolean;

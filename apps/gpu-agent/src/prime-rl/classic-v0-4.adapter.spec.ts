@@ -26,6 +26,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     spec: trainSpec('smoke-tiny'),
     runDir: '/work/runs/r1/attempt-1',
     gpuIds: [0],
+    inferencePort: 8123,
     envLogPath: '/work/runs/r1/attempt-1/generations.jsonl',
     startStep: 0,
     ...overrides,
@@ -104,7 +105,7 @@ describe('ClassicV040Adapter: the seed preset', () => {
     });
   });
 
-  it("differs from the seed's file only where Brier means to: env args and W&B naming", () => {
+  it("differs from the seed's file only where Brier means to: env args, W&B naming and the run's own port", () => {
     const ours = parse(launch.toml) as Table;
     const seed = parse(SEED_TOML) as Table;
     const envArgs = (config: Table) => table((table(config['orchestrator'])['env'] as Table[])[0]?.['args']);
@@ -124,6 +125,10 @@ describe('ClassicV040Adapter: the seed preset', () => {
       high_fraction: 0.8,
     });
     expect(ours['wandb']).toEqual({ project: 'brier', offline: true });
+    // The seed left vLLM on prime-rl's default (0.0.0.0:8000), alone on its host.
+    expect(table(seed['inference'])['server']).toBeUndefined();
+    expect(table(ours['inference'])['server']).toEqual({ host: '127.0.0.1', port: 8123 });
+    expect(table(table(ours['orchestrator'])['client'])).toEqual({ base_url: ['http://127.0.0.1:8123/v1'] });
   });
 });
 
@@ -161,10 +166,33 @@ describe('ClassicV040Adapter.buildConfig', () => {
             },
           },
         ],
+        client: { base_url: ['http://127.0.0.1:8123/v1'] },
       },
-      inference: { gpu_memory_utilization: 0.9 },
+      inference: { gpu_memory_utilization: 0.5, server: { host: '127.0.0.1', port: 8123 } },
       ckpt: { interval: 1 },
     });
+  });
+
+  it('gives vLLM half a GPU it shares with the trainer, and 0.9 of one of its own', () => {
+    const memoryShare = (gpuIds: number[]) =>
+      table(table(parse(adapter.buildConfig(run({ gpuIds })).toml))['inference'])['gpu_memory_utilization'];
+    expect(memoryShare([3])).toBe(0.5);
+    expect(memoryShare([3, 4])).toBe(0.9);
+    expect(memoryShare([3, 4, 5])).toBe(0.9);
+  });
+
+  it("points the orchestrator at this attempt's own vLLM port, never prime-rl's shared default", () => {
+    const ports = [8123, 41_007].map((inferencePort) => {
+      const config = parse(adapter.buildConfig(run({ inferencePort })).toml) as Table;
+      return {
+        server: table(table(config['inference'])['server'])['port'],
+        client: table(table(config['orchestrator'])['client'])['base_url'],
+      };
+    });
+    expect(ports).toEqual([
+      { server: 8123, client: ['http://127.0.0.1:8123/v1'] },
+      { server: 41_007, client: ['http://127.0.0.1:41007/v1'] },
+    ]);
   });
 
   it('launches through uv without syncing, config by path, W&B offline', () => {
@@ -236,7 +264,10 @@ describe('ClassicV040Adapter.buildConfig', () => {
     const parsed = parse(launch.toml) as Table;
     expect(table(parsed['model'])['name']).toBe(model);
     expect(parsed['max_steps']).toBe(5);
-    expect(parsed['inference']).toEqual({ gpu_memory_utilization: 0.9 });
+    expect(parsed['inference']).toEqual({
+      gpu_memory_utilization: 0.5,
+      server: { host: '127.0.0.1', port: 8123 },
+    });
     const envs = table(parsed['orchestrator'])['env'] as Table[];
     expect(envs).toHaveLength(1);
     expect(table(envs[0]?.['args'])['log_path']).toBe(logPath);
@@ -251,6 +282,7 @@ describe('ClassicV040Adapter.buildConfig', () => {
     ['an env batch size that misattributes steps', { batchSize: 32 }, /must equal the spec's batchSize/],
     ['a start past the last step', { startStep: 5 }, /leaves nothing to run/],
     ['a fractional start step', { startStep: 1.5 }, /non-negative integer/],
+    ['a port out of range', { inferencePort: 0 }, /inferencePort must be in 1\.\.65535/],
   ])('refuses %s', (_what, overrides, message) => {
     expect(() => adapter.buildConfig(run(overrides))).toThrow(PrimeRlConfigError);
     expect(() => adapter.buildConfig(run(overrides))).toThrow(message);

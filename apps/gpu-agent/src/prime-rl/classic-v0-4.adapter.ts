@@ -8,9 +8,14 @@ import {
   type PrimeRlLayout,
   type PrimeRlRun,
 } from './prime-rl-adapter.js';
-import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
+import {
+  CALIBRATED_QA_ENV_ID,
+  calibratedQaRun,
+  GPU_MEMORY_UTILIZATION,
+  SHARED_GPU_MEMORY_UTILIZATION,
+} from './calibrated-qa-run.js';
 import { standaloneInferenceServer } from './inference-server-launch.js';
-import { checkGpuIds } from './launch-checks.js';
+import { checkGpuIds, checkPort } from './launch-checks.js';
 import { PRIME_RL_PINS } from './prime-rl-pins.js';
 import { outputDirFlags, resumeStepArgs, rlLaunch } from './rl-launch.js';
 
@@ -48,11 +53,14 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
   readonly version = 'v0.4.0';
   readonly pin = PRIME_RL_PINS['v0.4.0']!;
   readonly logFormat = 'classic' as const;
+  readonly trainRunsShareHost = true;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;
     const { outputDir, configPath, startStep, envArgs, wandb, ckpt } = calibratedQaRun(run);
     const gpus = classicGpuSplit(run.gpuIds);
+    const sharedGpu = gpus.inference.some((id) => gpus.trainer.includes(id));
+    const port = checkPort(run.inferencePort, 'inferencePort');
     const layout = classicLayout(outputDir);
 
     const config: Record<string, unknown> = {
@@ -70,9 +78,15 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
         rollouts_per_example: spec.rolloutsPerExample,
         sampling: { max_tokens: spec.maxTokens, temperature: spec.temperature },
         env: [{ id: CALIBRATED_QA_ENV_ID, args: envArgs }],
+        // The orchestrator generates from, and sends new weights to, this run's own vLLM.
+        client: { base_url: [`http://127.0.0.1:${port}/v1`] },
       },
       // The table's presence starts vLLM (rl.py: "If None, will not start an inference process").
-      inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
+      inference: {
+        gpu_memory_utilization: sharedGpu ? SHARED_GPU_MEMORY_UTILIZATION : GPU_MEMORY_UTILIZATION,
+        // Loopback only: the server has no API key.
+        server: { host: '127.0.0.1', port },
+      },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
     return rlLaunch({

@@ -28,6 +28,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     spec: trainSpec('smoke-tiny'),
     runDir: '/work/runs/r1',
     gpuIds: [0, 1],
+    inferencePort: 8123,
     envLogPath: '/work/runs/r1/attempt-1/rollouts.jsonl',
     startStep: 0,
     ...overrides,

@@ -45,6 +45,11 @@ export class HeadV060Adapter implements PrimeRlAdapter {
   readonly version = 'v0.6.0';
   readonly pin = PRIME_RL_PINS['v0.6.0']!;
   readonly logFormat = 'head' as const;
+  /**
+   * Not yet: besides vLLM's port (router 8000, engine 8100), the env servers (from 5000) and the
+   * NCCL weight broadcast (29501) sit on fixed ports, and which keys move each is unverified.
+   */
+  readonly trainRunsShareHost = false;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;

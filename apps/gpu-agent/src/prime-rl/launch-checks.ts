@@ -51,9 +51,9 @@ export function stepNumber(step: number, what: string): number {
   return step;
 }
 
-export function checkPort(port: number): number {
+export function checkPort(port: number, what = 'port'): number {
   if (!Number.isSafeInteger(port) || port < 1 || port > 65_535) {
-    throw new PrimeRlConfigError(`port must be in 1..65535 (got ${JSON.stringify(port)})`);
+    throw new PrimeRlConfigError(`${what} must be in 1..65535 (got ${JSON.stringify(port)})`);
   }
   return port;
 }

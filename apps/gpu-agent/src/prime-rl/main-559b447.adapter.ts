@@ -60,6 +60,11 @@ export class Main559b447Adapter implements PrimeRlAdapter {
   readonly version = 'main-559b447';
   readonly pin = PRIME_RL_PINS['main-559b447']!;
   readonly logFormat = 'head' as const;
+  /**
+   * Not yet: besides vLLM's port (router 8000, engine 8100), the env servers (from 5000) and the
+   * NCCL weight broadcast (29501) sit on fixed ports, and which keys move each is unverified.
+   */
+  readonly trainRunsShareHost = false;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;

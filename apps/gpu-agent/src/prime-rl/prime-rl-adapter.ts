@@ -15,6 +15,13 @@ export interface PrimeRlRun {
   /** Physical GPU indices (nvidia-smi order) the agent reserved for this run. */
   gpuIds: readonly number[];
   /**
+   * A free local port for the run's vLLM server, picked per attempt. prime-rl's default is 8000
+   * for every run: two runs on one host would meet there, the second vLLM failing to bind only
+   * after loading its model, and its orchestrator meanwhile generating from (and pushing weights
+   * to) the first run's server.
+   */
+  inferencePort: number;
+  /**
    * The calibrated-qa rollout log this attempt writes (absolute). One file per attempt: the env
    * numbers records from the file's start, so an attempt appending to an earlier one's file would
    * misattribute steps.
@@ -101,6 +108,11 @@ export interface PrimeRlAdapter {
   readonly pin: PrimeRlPin;
   /** Which per-step log line generation the orchestrator prints (for OrchestratorLogParser). */
   readonly logFormat: OrchestratorLogFormat;
+  /**
+   * Whether buildConfig gives each run ports of its own (PrimeRlRun.inferencePort), so that
+   * training runs can share a host. When false, prime-rl's fixed ports allow one at a time.
+   */
+  readonly trainRunsShareHost: boolean;
   buildConfig(run: PrimeRlRun): PrimeRlLaunch;
   /** Extra `uv` arguments that resume from the checkpoint of `step` (N steps done). */
   resumeArgs(step: number): string[];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import type { ClaimRunResponse, RunJobData, RunKind } from '@brier/contracts';
+import { JOBS, type ClaimRunResponse, type RunJobData, type RunKind } from '@brier/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 
@@ -13,6 +13,7 @@ import { ProcessGroupSurvivedError } from '../process/process-group.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
 import { placeRun, type Placement } from '../placement/run-placement.js';
+import { primeRlAdapter, UnknownPrimeRlVersionError } from '../prime-rl/adapter-registry.js';
 import { AgentSession } from '../session/agent-session.service.js';
 import { LogShipper } from '../shipping/log-shipper.js';
 import { MalformedJobError, parseRunJob } from '../worker/run-job-payload.js';
@@ -37,6 +38,8 @@ const LOG_FLUSH_DEADLINE_MS = 30_000;
 @Injectable()
 export class RunJobProcessor {
   private readonly logger = new Logger(RunJobProcessor.name);
+  /** Training jobs placed here and not ended yet (claiming or running). */
+  private trainRuns = 0;
 
   constructor(
     private readonly config: AgentConfig,
@@ -61,11 +64,20 @@ export class RunJobProcessor {
     const { runId } = data;
     const placement = await this.place(data);
     if (placement.kind !== 'fits') return this.handBack(job, token, `${placement.kind}: ${placement.reason}`);
+    const training = job.name === JOBS.trainRun;
+    if (training && this.trainRuns > 0 && !this.trainRunsShareHost) {
+      return this.handBack(
+        job,
+        token,
+        `busy: prime-rl ${this.config.PRIME_RL_VERSION} takes one training run per host`,
+      );
+    }
     // Synchronously after placement: no await between deciding on GPUs and setting them aside.
     // Reserved for this delivery, not the run: another delivery of the same run (a redelivered or
     // duplicate job, refused at its claim) must not release the GPUs of the attempt that runs.
     const owner = `${runId} (job ${job.id ?? '?'}, ${randomUUID()})`;
     this.held.reserveGpus(owner, placement.gpuIndices);
+    if (training) this.trainRuns += 1;
     let claim: ClaimRunResponse | null = null;
     try {
       claim = await this.claim(job, token, data, placement.gpuIndices);
@@ -74,6 +86,18 @@ export class RunJobProcessor {
     } finally {
       if (claim !== null) this.held.drop(runId, claim.leaseToken);
       this.held.releaseGpus(owner);
+      if (training) this.trainRuns -= 1;
+    }
+  }
+
+  /** False for prime-rl versions whose fixed ports let one training run at a time use a host. */
+  private get trainRunsShareHost(): boolean {
+    try {
+      return primeRlAdapter(this.config.PRIME_RL_VERSION).trainRunsShareHost;
+    } catch (error) {
+      // An unknown version fails each train attempt with its own message; nothing to share then.
+      if (error instanceof UnknownPrimeRlVersionError) return true;
+      throw error;
     }
   }
 

@@ -8,6 +8,7 @@ import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
+import { freeLocalPort } from '../net/free-port.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
@@ -80,6 +81,7 @@ export class TrainAttempt implements RunExecutor {
         spec,
         runDir,
         gpuIds: context.gpuIndices,
+        inferencePort: await freeLocalPort(),
         envLogPath: join(attemptDir, 'rollouts.jsonl'),
         startStep: resume.startStep,
         ...(this.config.BRIER_DATASET_PATH ? { datasetPath: resolve(this.config.BRIER_DATASET_PATH) } : {}),
