@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { request } from '../../api/test/support/runs-fixtures.js';
+import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
+import { RUN_JOB_ATTEMPTS } from '../../api/src/queue/run-job-options.js';
 import { isGroupAlive } from '../src/process/group-liveness.js';
 import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
@@ -46,6 +47,25 @@ describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
     expect(await eventTypes(id)).toContain('checkpoint-not-reachable');
     const steps = await metrics(id);
     expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+  });
+
+  it('hands a run back on SIGTERM without spending its attempts: it outlives more agent restarts than it has', async () => {
+    const id = await submit('e2e-term-many');
+    for (let restart = 1; restart <= RUN_JOB_ATTEMPTS; restart += 1) {
+      const agent = startAgent(`e2e-term-many-${restart}`, 1, { FAKE_PRIME_RL_STEP_SECONDS: '1' });
+      await waitFor(
+        async () => {
+          const view = await run(id);
+          return view.status === 'running' && view.attempt === restart;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `attempt ${restart} running` },
+      );
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toEqual({ code: 0, signal: null });
+    }
+    startAgent('e2e-term-many-last', 1);
+    const done = await untilStatus(id, 'succeeded', 60_000);
+    expect(done.attempt).toBe(RUN_JOB_ATTEMPTS + 1);
   });
 
   it('on SIGTERM with the API unreachable too, stops its run, gives up reporting after its deadline and exits 1', async () => {

@@ -90,7 +90,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     await this.connecting;
     await this.worker.pause();
     const running = this.held.size;
-    this.held.stopAll('shutdown');
+    this.held.closeAll('shutdown');
     // Bounded: with the API down as well (a host going away), reports would be retried for minutes.
     const deadlineMs = this.config.RUN_STOP_GRACE_MS + this.config.AGENT_SHUTDOWN_REPORT_MS;
     if (!(await settlesWithin(this.worker.stop(), deadlineMs))) {

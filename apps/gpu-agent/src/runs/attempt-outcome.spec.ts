@@ -61,4 +61,32 @@ describe('attemptOutcome (docs/agent-api.md, "finish")', () => {
     );
     expect(outcome).toMatchObject({ finish: null, job: 'complete' });
   });
+
+  it("a stop for the agent's shutdown is handed back without spending an attempt, even the last", () => {
+    for (const attemptsLeft of [true, false]) {
+      const outcome = attemptOutcome(
+        result({ outcome: 'failed', retryable: true, reason: 'the agent shut down' }, 1),
+        'shutdown',
+        attemptsLeft,
+      );
+      expect(outcome).toMatchObject({
+        finish: { outcome: 'failed', error: { message: 'the agent shut down', retryable: true } },
+        job: 'hand-back',
+      });
+    }
+  });
+
+  it('a run that ended on its own while the agent shut down keeps its own outcome', () => {
+    const configError = result({ outcome: 'failed', retryable: false, reason: 'bad key' }, 1);
+    expect(attemptOutcome(configError, 'shutdown', true)).toMatchObject({ job: 'fail' });
+    expect(attemptOutcome(result({ outcome: 'succeeded' }), 'shutdown', true)).toMatchObject({
+      finish: { outcome: 'succeeded' },
+      job: 'complete',
+    });
+  });
+
+  it('a stall timeout still spends an attempt', () => {
+    const stalled = result({ outcome: 'failed', retryable: true, reason: 'wrote nothing' }, null);
+    expect(attemptOutcome(stalled, 'timeout', true)).toMatchObject({ job: 'retry' });
+  });
 });

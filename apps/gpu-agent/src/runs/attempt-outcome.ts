@@ -5,8 +5,11 @@ import type { AttemptResult } from './run-executor.js';
 /** What to do after an attempt: the finish to send (null: send none) and how the BullMQ job ends. */
 export interface AttemptOutcome {
   finish: Omit<FinishRunDto, 'leaseToken'> | null;
-  /** `complete`: return; `retry`: throw (BullMQ retries after its backoff); `fail`: UnrecoverableError. */
-  job: 'complete' | 'retry' | 'fail';
+  /**
+   * `complete`: return; `retry`: throw (BullMQ retries after its backoff, counting an attempt);
+   * `fail`: UnrecoverableError; `hand-back`: back to the queue, delayed, no attempt counted.
+   */
+  job: 'complete' | 'retry' | 'fail' | 'hand-back';
   summary: string;
 }
 
@@ -27,6 +30,16 @@ export function attemptOutcome(
     return { finish: null, job: 'complete', summary: 'the lease was revoked; the attempt was stopped' };
   }
   const { verdict } = result;
+  if (stoppedFor === 'shutdown' && verdict.outcome === 'failed' && verdict.retryable) {
+    // The host going away is not the run's fault: it must not spend the run's attempts, or a few
+    // agent restarts (deploys, spot reclaims) would fail a healthy run for good.
+    const error = { message: verdict.reason, stderrTail: result.stderrTail, retryable: true };
+    return {
+      finish: { outcome: 'failed', ...ended, error },
+      job: 'hand-back',
+      summary: `handed back (no attempt counted): ${verdict.reason}`,
+    };
+  }
   switch (verdict.outcome) {
     case 'succeeded':
       return { finish: { outcome: 'succeeded', ...ended }, job: 'complete', summary: 'succeeded' };

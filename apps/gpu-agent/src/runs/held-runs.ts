@@ -26,6 +26,8 @@ export class HeldRuns {
   private readonly runs = new Map<string, HeldRun>();
   /** GPU index → the run (or job) it is set aside for. */
   private readonly reservations = new Map<number, string>();
+  /** Set by closeAll: every run held afterwards is told to stop at once, for this reason. */
+  private closedFor: StopReason | null = null;
 
   reserveGpus(owner: string, gpuIndices: readonly number[]): void {
     const taken = gpuIndices.filter((index) => this.reservations.has(index));
@@ -47,6 +49,7 @@ export class HeldRuns {
 
   hold(run: Omit<HeldRun, 'stop' | 'processGroups' | 'step'>): HeldRun {
     const held: HeldRun = { ...run, step: null, stop: new AbortController(), processGroups: new Set() };
+    if (this.closedFor !== null) held.stop.abort(this.closedFor);
     this.runs.set(run.runId, held);
     return held;
   }
@@ -87,6 +90,15 @@ export class HeldRuns {
 
   stopAll(reason: StopReason): void {
     for (const run of this.runs.values()) this.requestStop(run.runId, reason);
+  }
+
+  /**
+   * stopAll, and for good: a run held from now on (its claim was in flight when the agent began to
+   * shut down) is stopped before it starts.
+   */
+  closeAll(reason: StopReason): void {
+    this.closedFor ??= reason;
+    this.stopAll(reason);
   }
 
   /** What the heartbeat reports: every held run with its lease, which keeps the leases alive. */

@@ -9,7 +9,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { ApiConflictError, ApiNotFoundError, ApiUnavailableError } from '../api-client/api-errors.js';
 import { retryWhileUnavailable } from '../api-client/retry.js';
-import { ProcessGroupSurvivedError } from '../process/process-group.js';
+import type { ExitVerdict } from '../process/exit-verdict.js';
+import { ProcessGroupSurvivedError, type StopReason } from '../process/process-group.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
 import { placeRun, type Placement } from '../placement/run-placement.js';
@@ -82,7 +83,7 @@ export class RunJobProcessor {
     try {
       claim = await this.claim(job, token, data, placement.gpuIndices);
       if (claim === null) return;
-      await this.runClaimed(job, claim, placement.gpuIndices);
+      await this.runClaimed(job, token, claim, placement.gpuIndices);
     } finally {
       if (claim !== null) this.held.drop(runId, claim.leaseToken);
       this.held.releaseGpus(owner);
@@ -163,7 +164,12 @@ export class RunJobProcessor {
     }
   }
 
-  private async runClaimed(job: Job, claim: ClaimRunResponse, gpuIndices: number[]): Promise<void> {
+  private async runClaimed(
+    job: Job,
+    token: string | undefined,
+    claim: ClaimRunResponse,
+    gpuIndices: number[],
+  ): Promise<void> {
     const { agentId } = this.session.current;
     const run = this.held.hold({
       runId: claim.runId,
@@ -189,15 +195,19 @@ export class RunJobProcessor {
     );
     this.logger.log(`run ${claim.runId} (${claim.kind}, attempt ${claim.attempt}) started on ${gpusText}`);
 
-    const result = await this.execute(claim, {
-      claim,
-      run,
-      agentId,
-      gpuIndices,
-      runDir,
-      attemptDir,
-      agentLog,
-    });
+    const stoppedEarly = stopReasonOf(run.stop.signal);
+    const result =
+      stoppedEarly !== null
+        ? notStarted(stoppedEarly)
+        : await this.execute(claim, {
+            claim,
+            run,
+            agentId,
+            gpuIndices,
+            runDir,
+            attemptDir,
+            agentLog,
+          });
     const stoppedFor = stopReasonOf(run.stop.signal);
     const attemptsLeft = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
     const outcome = attemptOutcome(result, stoppedFor, attemptsLeft);
@@ -205,6 +215,7 @@ export class RunJobProcessor {
     this.logger.log(`run ${claim.runId} attempt ${claim.attempt} ${outcome.summary}`);
     await this.closeLog(agentLog, run);
     if (outcome.finish !== null) await this.finish(run, outcome.finish);
+    if (outcome.job === 'hand-back') return this.handBack(job, token, outcome.summary);
     if (outcome.job === 'retry') throw new Error(outcome.summary);
     if (outcome.job === 'fail') throw new UnrecoverableError(outcome.summary);
   }
@@ -270,4 +281,13 @@ export class RunJobProcessor {
       throw error;
     }
   }
+}
+
+/** A run told to stop between its claim and its start (the agent began to shut down meanwhile). */
+function notStarted(reason: StopReason): AttemptResult {
+  const verdict: ExitVerdict =
+    reason === 'cancel'
+      ? { outcome: 'cancelled' }
+      : { outcome: 'failed', retryable: true, reason: `stopped (${reason}) before prime-rl started` };
+  return { verdict, exit: null, stderrTail: null };
 }
