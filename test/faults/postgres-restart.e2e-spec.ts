@@ -74,4 +74,29 @@ describe('Postgres restarted while agents stream rollouts', { timeout: 120_000 }
     }
     expect(readdirSync(spool)).toEqual([]);
   });
+
+  it('an outage longer than a lease: when Postgres is back, the reaper lets agents heartbeat before it reaps', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const proxy = await SwitchableProxy.create(db.url);
+    await proxy.open();
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(db.url);
+    viaProxy.port = new URL(proxy.url).port;
+    // Heartbeats every second (lost after 3 s), the reaper every 300 ms, Postgres away for 5 s.
+    const api = await startTestApi({ ...FAST_API_ENV, DATABASE_URL: viaProxy.toString() }, db);
+    cleanups.push(() => api.close());
+    startAgent(api, 'pg-long-outage', { gpus: 1, env: { FAKE_PRIME_RL_STEP_SECONDS: '1' } });
+    const id = await submitTiny(api, 'pg-long-outage');
+    await untilStep(api, id, 0);
+
+    await proxy.close();
+    await sleep(5_000);
+    await proxy.open();
+
+    await untilStatus(api, id, 'succeeded', 60_000);
+    // Reaped at the first pass after the outage, it would have been re-queued as attempt 2.
+    const rows = await expectSucceededOnce(api, id);
+    expect(rows.map((a) => a.status)).toEqual(['succeeded']);
+  });
 });

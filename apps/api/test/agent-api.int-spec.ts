@@ -21,7 +21,7 @@ let db: DataSource;
 
 beforeAll(async () => {
   // The reaper runs only when a test asks (reapNow), so that timings never race the assertions.
-  api = await startTestApi({ REAPER_INTERVAL_MS: '0', RUN_MAX_LOST_ATTEMPTS: '2' });
+  api = await startTestApi({ REAPER_INTERVAL_MS: '0', REAPER_GRACE_MS: '0', RUN_MAX_LOST_ATTEMPTS: '2' });
   db = api.app.get(DataSource);
 });
 afterAll(() => api?.close());

@@ -13,8 +13,12 @@ export class AgentTiming {
   /** A running run whose last heartbeat is older than this is lost; an agent is offline. */
   readonly leaseTimeoutMs: number;
 
+  /** How long the reaper holds off after the API starts or Postgres comes back. */
+  readonly reaperGraceMs: number;
+
   constructor(config: ApiConfig) {
     this.heartbeatIntervalMs = config.AGENT_HEARTBEAT_INTERVAL_MS;
     this.leaseTimeoutMs = MISSED_HEARTBEATS * config.AGENT_HEARTBEAT_INTERVAL_MS;
+    this.reaperGraceMs = config.REAPER_GRACE_MS ?? this.leaseTimeoutMs;
   }
 }

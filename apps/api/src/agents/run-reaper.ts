@@ -41,6 +41,8 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
   private inFlight: Promise<ReaperPass> | undefined;
   private stopped = false;
   private lastProblem: string | undefined;
+  /** When passes began to reach Postgres again (after the start or a failed pass); undefined: not yet. */
+  private healthySince: number | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,8 +85,15 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
   private async pass(): Promise<ReaperPass> {
     const at = new Date();
     const empty = { at, lost: [], failedImports: [], requeue: {}, offline: [] };
-    if (!this.dataSource.isInitialized) return this.report({ ...empty, skipped: 'Postgres not connected' });
+    if (!this.dataSource.isInitialized) {
+      this.healthySince = undefined;
+      return this.report({ ...empty, skipped: 'Postgres not connected' });
+    }
     try {
+      if ((await this.graceLeft()) > 0) {
+        const skipped = `holding off for ${this.timing.reaperGraceMs} ms after the start or an outage, so agents can heartbeat first`;
+        return this.report({ ...empty, skipped });
+      }
       const timeout = this.timing.leaseTimeoutMs;
       const failedImports = await this.leases.failSilentImports(timeout);
       for (const run of failedImports) {
@@ -108,14 +117,30 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
         offline: offline.map((a) => a.id),
       });
     } catch (error) {
+      this.healthySince = undefined;
       return this.report({ ...empty, error: (error as Error).message });
     }
+  }
+
+  /**
+   * While the API was down, or Postgres, agents could not heartbeat: their runs look silent but
+   * are fine. Until passes have reached Postgres for a grace period (the lease timeout), nothing
+   * is declared lost, or every run would be killed after any outage longer than a lease.
+   */
+  private async graceLeft(): Promise<number> {
+    if (this.healthySince === undefined) {
+      await this.dataSource.query('SELECT 1');
+      this.healthySince = Date.now();
+    }
+    return Math.max(0, this.healthySince + this.timing.reaperGraceMs - Date.now());
   }
 
   /** Problems are logged when they change, not on every pass while Postgres stays down. */
   private report(pass: ReaperPass): ReaperPass {
     const problem = pass.error ?? pass.skipped;
-    if (problem !== undefined && problem !== this.lastProblem) this.logger.warn(`pass failed: ${problem}`);
+    if (problem !== undefined && problem !== this.lastProblem) {
+      this.logger.warn(`pass ${pass.error !== undefined ? 'failed' : 'skipped'}: ${problem}`);
+    }
     if (problem === undefined && this.lastProblem !== undefined) this.logger.log('passes run again');
     this.lastProblem = problem;
     return pass;

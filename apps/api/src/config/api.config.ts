@@ -1,5 +1,5 @@
 import { IsPostgresUrl, RedisConfig } from '@brier/config';
-import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -59,6 +59,17 @@ export class ApiConfig extends RedisConfig {
   @Min(0, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
   @Max(3_600_000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
   REAPER_INTERVAL_MS: number = 10_000;
+
+  /**
+   * After the API starts, or Postgres comes back, the reaper declares no run lost and no agent
+   * offline for this long: the agents' heartbeats failed meanwhile and must get a chance first.
+   * Unset: the lease timeout (3 × AGENT_HEARTBEAT_INTERVAL_MS).
+   */
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  REAPER_GRACE_MS?: number;
 
   /** A run lost this many times is failed instead of re-queued (a run that kills its host). */
   @IsInt({ message: 'must be a whole number from 1 to 100' })
