@@ -129,7 +129,8 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
   });
 
   it('never runs more 1-GPU runs at once than the agent has GPUs, and never places a run that cannot fit', async () => {
-    startAgent('e2e-pair', 2, { FAKE_PRIME_RL_STEP_SECONDS: '0.5' });
+    const smiCalls = join(tempDir(), 'nvidia-smi-calls');
+    startAgent('e2e-pair', 2, { FAKE_PRIME_RL_STEP_SECONDS: '0.5', FAKE_NVIDIA_SMI_CALL_LOG: smiCalls });
     const tooBig = await submit('e2e-too-big', {}, { gpuCount: 3 });
     const ids = await Promise.all(['a', 'b', 'c'].map((suffix) => submit(`e2e-pair-${suffix}`)));
     let most = 0;
@@ -146,6 +147,13 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     // Each at its first attempt: two runs side by side on one host don't get in each other's way
     // (each vLLM on a port of its own; on prime-rl's shared default the second one fails).
     expect((await Promise.all(ids.map(run))).map((view) => view.attempt)).toEqual([1, 1, 1]);
+    // The jobs handed back while both GPUs were reserved (the third run's, and the 3-GPU one every
+    // 300 ms) were turned away without reading GPU processes: about one read per run placed.
+    const reads = readFileSync(smiCalls, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('--query-compute-apps'));
+    expect(reads.length).toBeGreaterThanOrEqual(ids.length);
+    expect(reads.length).toBeLessThanOrEqual(ids.length + 3);
     expect((await run(tooBig)).status).toBe('queued');
   });
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {

@@ -112,6 +112,19 @@ export class RunJobProcessor {
         ownPids: [],
       });
     }
+    // Processes only ever take GPUs away: a run that does not fit the last inventory without them
+    // (every matching GPU reserved) does not fit with them either. Decided without nvidia-smi, so
+    // an agent with a backlog does not fork one for every job it must hand back.
+    if (this.gpus.current.length > 0) {
+      const withoutProcesses = placeRun(data.resources, {
+        inventory: this.gpus.current.map((gpu) => ({ ...gpu, processes: [] })),
+        agentLabels: this.config.AGENT_LABELS,
+        primeRlVersion: this.config.PRIME_RL_VERSION,
+        reserved: this.held.reservedGpus(),
+        ownPids: [],
+      });
+      if (withoutProcesses.kind !== 'fits') return withoutProcesses;
+    }
     const inventory = await this.gpus.withCurrentProcesses();
     const ownPids = await pidsInProcessGroups(this.held.processGroups());
     return placeRun(data.resources, {
