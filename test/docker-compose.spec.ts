@@ -134,6 +134,7 @@ describe('docker-compose.yml', () => {
 
   it('bakes in no secrets: tokens are passed through from the host', () => {
     const agentEnv = service('gpu-agent').environment ?? {};
+    expect(agentEnv).toHaveProperty('AGENT_API_TOKEN', null);
     expect(agentEnv).toHaveProperty('HF_TOKEN', null);
     expect(agentEnv).toHaveProperty('WANDB_API_KEY', null);
     expect(source).not.toMatch(/hf_[A-Za-z0-9]{8,}/);

@@ -8,6 +8,7 @@ import { GpuInventoryService } from './gpus/gpu-inventory.service.js';
 import { AgentLifecycle } from './lifecycle/agent-lifecycle.service.js';
 import { LivenessService } from './liveness/liveness.service.js';
 import { ProcessLedger, processLedgerDir } from './process/process-ledger.js';
+import { PrimeRlInstallation } from './prime-rl/prime-rl-installation.js';
 import { HeldRuns } from './runs/held-runs.js';
 import { RUN_EXECUTORS, RunJobProcessor, type RunExecutors } from './runs/run-job.processor.js';
 import { AgentSession } from './session/agent-session.service.js';
@@ -24,6 +25,7 @@ export class AgentModule {
       providers: [
         LivenessService,
         GpuInventoryService,
+        PrimeRlInstallation,
         AgentSession,
         RunJobProcessor,
         RunQueueWorker,

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -156,6 +157,22 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     expect(reads.length).toBeLessThanOrEqual(ids.length + 3);
     expect((await run(tooBig)).status).toBe('queued');
   });
+  it('takes no GPU run on a host where prime-rl cannot start, and says why; a host that can takes it', async () => {
+    const broken = startAgent('e2e-no-prime-rl', 1, { UV_BIN: join(tempDir(), 'no-uv-here') });
+    const id = await submit('e2e-no-prime-rl');
+    await waitFor(() => Promise.resolve(/prime-rl cannot run on this host/.test(broken.stdout())), {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: 'the boot warning',
+    });
+    await sleep(2_000); // several hand-backs
+    expect(await run(id)).toMatchObject({ status: 'queued', attempt: 0 });
+    expect(broken.stdout()).toMatch(/no-uv-here --version` failed/);
+
+    startAgent('e2e-with-prime-rl', 1);
+    expect((await untilStatus(id, 'succeeded', 60_000)).attempt).toBe(1);
+  });
+
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
     const proxy = await SwitchableProxy.create(e2eApi().url);
     await proxy.open();

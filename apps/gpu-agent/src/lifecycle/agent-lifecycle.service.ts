@@ -10,6 +10,7 @@ import {
 
 import { AgentConfig } from '../config/agent.config.js';
 import { ProcessLedger } from '../process/process-ledger.js';
+import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { AgentSession } from '../session/agent-session.service.js';
 import { RunQueueWorker } from '../worker/run-queue.worker.js';
@@ -45,6 +46,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     private readonly session: AgentSession,
     private readonly worker: RunQueueWorker,
     private readonly held: HeldRuns,
+    private readonly primeRl: PrimeRlInstallation,
   ) {}
 
   private connecting: Promise<void> | null = null;
@@ -62,6 +64,10 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
             ? `were still alive; killed group(s) ${leftover.killedGroups.join(', ')}`
             : 'were already gone'),
       );
+    }
+    const missing = await this.primeRl.check();
+    if (missing !== null) {
+      this.logger.warn(`prime-rl cannot run on this host: ${missing}. Taking only runs that need no GPU`);
     }
     // In the background: an API that is not up yet must not keep the agent from answering signals.
     this.connecting = this.connect().catch((error: unknown) => {

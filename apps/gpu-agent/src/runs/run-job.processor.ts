@@ -15,6 +15,7 @@ import { AgentConfig } from '../config/agent.config.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
 import { placeRun, type Placement } from '../placement/run-placement.js';
 import { primeRlAdapter, UnknownPrimeRlVersionError } from '../prime-rl/adapter-registry.js';
+import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { AgentSession } from '../session/agent-session.service.js';
 import { LogShipper } from '../shipping/log-shipper.js';
 import { MalformedJobError, parseRunJob } from '../worker/run-job-payload.js';
@@ -48,6 +49,7 @@ export class RunJobProcessor {
     private readonly session: AgentSession,
     private readonly gpus: GpuInventoryService,
     private readonly held: HeldRuns,
+    private readonly primeRl: PrimeRlInstallation,
     @Inject(RUN_EXECUTORS) private readonly executors: RunExecutors,
   ) {}
 
@@ -103,6 +105,11 @@ export class RunJobProcessor {
   }
 
   private async place(data: RunJobData): Promise<Placement> {
+    const missing = this.primeRl.problem;
+    if (data.resources.gpuCount > 0 && missing !== null) {
+      // Every GPU run starts prime-rl (training, or the server an evaluation asks).
+      return { kind: 'never', reason: `prime-rl cannot run on this agent: ${missing}` };
+    }
     if (data.resources.gpuCount === 0) {
       return placeRun(data.resources, {
         inventory: [],
