@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
 import { RUN_JOB_ATTEMPTS } from '../../api/src/queue/run-job-options.js';
+import { mintToken } from '../../api/test/support/test-tokens.js';
 import { isGroupAlive } from '../src/process/group-liveness.js';
 import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
@@ -66,6 +67,28 @@ describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
     startAgent('e2e-term-many-last', 1);
     const done = await untilStatus(id, 'succeeded', 60_000);
     expect(done.attempt).toBe(RUN_JOB_ATTEMPTS + 1);
+  });
+
+  it('stops its run and exits 1 once the API revokes its token; another agent finishes the run', async () => {
+    const token = await mintToken(e2eApi().app, 'agent', 'e2e-revoked', 'e2e-revoked');
+    const workDir = tempDir();
+    const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1', AGENT_API_TOKEN: token.token };
+    const agent = startAgent('e2e-revoked', 1, knobs, workDir);
+    const id = await submit('e2e-revoked');
+    await untilStep(id, 0);
+    const { pgid } = recordedGroup(workDir, id)!;
+    const revoked = await request(`${e2eApi().url}/v1/tokens/${token.id}`, {
+      method: 'DELETE',
+      headers: e2eApi().authHeaders,
+    });
+    expect(revoked.status).toBe(200);
+
+    // Before: it kept training, its batches refused (401) and counted as stored, for ever.
+    expect(await agent.exited).toEqual({ code: 1, signal: null });
+    expect(agent.stdout() + agent.stderr()).toMatch(/the API refuses this agent's token/);
+    expect(await isGroupAlive(pgid)).toBe(false);
+    startAgent('e2e-revoked-b', 1);
+    expect((await untilStatus(id, 'succeeded', 60_000)).attempt).toBe(2);
   });
 
   it('on SIGTERM with the API unreachable too, stops its run, gives up reporting after its deadline and exits 1', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  ApiAuthError,
   ApiConflictError,
   ApiNotFoundError,
   ApiRejectedError,
@@ -38,6 +39,15 @@ describe('errorFromResponse', () => {
     expect(isLeaseLoss(error)).toBe(true);
   });
 
+  it('maps 401 and 403 to ApiAuthError: the agent may no longer write for any lease', () => {
+    for (const status of [401, 403]) {
+      const error = answer(status, { statusCode: status, message: 'the API token is unknown or revoked' });
+      expect(error).toBeInstanceOf(ApiAuthError);
+      expect(error).not.toBeInstanceOf(ApiRejectedError);
+      expect(isLeaseLoss(error)).toBe(true);
+    }
+  });
+
   it("maps 400/413/415/422 to ApiRejectedError with the API's field messages in its message", () => {
     const error = answer(400, {
       statusCode: 400,
@@ -49,7 +59,7 @@ describe('errorFromResponse', () => {
     expect(error).toBeInstanceOf(ApiRejectedError);
     expect((error as ApiRejectedError).fieldMessages).toHaveLength(2);
     expect(error.message).toContain('firstSeq: firstSeq must not be less than 0; lines: lines must contain');
-    for (const status of [413, 415, 422, 401])
+    for (const status of [413, 415, 422])
       expect(answer(status, { message: 'no' })).toBeInstanceOf(ApiRejectedError);
   });
 

@@ -57,7 +57,17 @@ export class ApiNotFoundError extends ApiError {
 }
 
 /**
- * 400, 413, 415, 422 (and any other 4xx but 408/429): the request itself is wrong, a bug on the
+ * 401 or 403: the API refuses this agent's token (revoked, rotated, or not an agent token for this
+ * AGENT_NAME). Nothing the agent sends counts any more: its leases are as good as lost.
+ */
+export class ApiAuthError extends ApiError {
+  constructor(message: string, details: ApiErrorDetails) {
+    super(message, details);
+  }
+}
+
+/**
+ * 400, 413, 415, 422 (and any other 4xx but 401/403/408/429): the request itself is wrong, a bug on the
  * agent's side. Never retried: the same request would be refused again.
  */
 export class ApiRejectedError extends ApiError {
@@ -85,8 +95,11 @@ export class ApiUnavailableError extends ApiError {
  * True when a fenced write's error means the lease is gone (409 lease-lost or attempt-mismatch, or
  * 404): stop the run and report nothing more about it (docs/agent-api.md).
  */
-export function isLeaseLoss(error: unknown): error is ApiConflictError | ApiNotFoundError {
-  if (error instanceof ApiNotFoundError) return true;
+/** Why an attempt may no longer write: its lease is gone, or the API refuses the agent itself. */
+export type LeaseLossError = ApiConflictError | ApiNotFoundError | ApiAuthError;
+
+export function isLeaseLoss(error: unknown): error is LeaseLossError {
+  if (error instanceof ApiNotFoundError || error instanceof ApiAuthError) return true;
   return (
     error instanceof ApiConflictError &&
     (error.reason === 'lease-lost' || error.reason === 'attempt-mismatch')
@@ -130,6 +143,7 @@ export function errorFromResponse(
   );
   const details: ApiErrorDetails = { method, path, status, body };
   if (status === 409) return new ApiConflictError(message, details);
+  if (status === 401 || status === 403) return new ApiAuthError(message, details);
   if (status === 404) return new ApiNotFoundError(message, details);
   if (status >= 500 || status === 408 || status === 429) {
     return new ApiUnavailableError(message, details, parseRetryAfter(headers.get('retry-after')));

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 
 import { AgentConfig } from '../config/agent.config.js';
+import { exitAgent } from './exit-agent.js';
 import { ProcessLedger } from '../process/process-ledger.js';
 import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
@@ -76,8 +77,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
         `cannot register with the API: ${error instanceof Error ? error.message : String(error)}`,
       );
       // Without a registration the agent can do nothing; its supervisor restarts it.
-      process.exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
+      exitAgent(1);
     });
   }
 

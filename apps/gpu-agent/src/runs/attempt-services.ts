@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 
 import { AgentApiClient } from '../api-client/agent-api.client.js';
-import { ApiConflictError, ApiNotFoundError } from '../api-client/api-errors.js';
+import { isLeaseLoss } from '../api-client/api-errors.js';
 import { retryWhileUnavailable } from '../api-client/retry.js';
 import type { CheckpointState } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
@@ -41,7 +41,7 @@ export function attemptReporter(client: AgentApiClient, context: AttemptContext)
     try {
       await retryWhileUnavailable(call, { deadlineMs: REPORT_DEADLINE_MS });
     } catch (error) {
-      if (error instanceof ApiConflictError || error instanceof ApiNotFoundError) {
+      if (isLeaseLoss(error)) {
         context.run.stop.abort('revoked');
       } else {
         throw error;

@@ -4,9 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { AgentApiClient } from '../api-client/agent-api.client.js';
-import { ApiConflictError, ApiUnavailableError } from '../api-client/api-errors.js';
+import { ApiAuthError, ApiConflictError, ApiUnavailableError } from '../api-client/api-errors.js';
 import { retryWhileUnavailable } from '../api-client/retry.js';
 import { AgentConfig } from '../config/agent.config.js';
+import { exitAgent } from '../lifecycle/exit-agent.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { AGENT_VERSION } from './agent-version.js';
@@ -127,6 +128,16 @@ export class AgentSession {
         }
       }
     } catch (error) {
+      if (error instanceof ApiAuthError) {
+        // Revoked or wrong token: no lease can be kept, so running on would only burn GPUs.
+        this.logger.error(
+          `the API refuses this agent's token (${error.message}): stopping its runs and exiting; ` +
+            'give it a valid agent token (AGENT_API_TOKEN)',
+        );
+        this.held.stopAll('revoked');
+        exitAgent(1);
+        return;
+      }
       if (error instanceof ApiConflictError && error.reason === 'stale-agent') {
         // The API no longer knows this incarnation: our leases are void. Stop everything, start over.
         this.logger.warn(

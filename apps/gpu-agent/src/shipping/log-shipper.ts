@@ -1,12 +1,7 @@
 import { AGENT_LIMITS, type LogStream } from '@brier/contracts';
 
 import type { AgentApiClient } from '../api-client/agent-api.client.js';
-import {
-  ApiRejectedError,
-  isLeaseLoss,
-  type ApiConflictError,
-  type ApiNotFoundError,
-} from '../api-client/api-errors.js';
+import { ApiRejectedError, isLeaseLoss, type LeaseLossError } from '../api-client/api-errors.js';
 import { retryWhileUnavailable, type BackoffOptions } from '../api-client/retry.js';
 import { asError } from './as-error.js';
 import { ChangeSignal } from './change-signal.js';
@@ -27,7 +22,7 @@ export interface LogShipperOptions {
   maxQueuedBytes?: number;
   backoff?: BackoffOptions;
   /** Called once when the API says the lease is gone (409 lease-lost / attempt-mismatch, 404). */
-  onLeaseLost: (error: ApiConflictError | ApiNotFoundError) => void;
+  onLeaseLost: (error: LeaseLossError) => void;
 }
 
 export interface LogShipperStats {
@@ -97,7 +92,7 @@ export class LogShipper {
   private lastRejection = '';
   private closing = false;
   private loopEnded = false;
-  private leaseError: ApiConflictError | ApiNotFoundError | null = null;
+  private leaseError: LeaseLossError | null = null;
   private failure: Error | null = null;
   private readonly changed = new ChangeSignal();
   private readonly abort = new AbortController();
@@ -290,7 +285,7 @@ export class LogShipper {
     this.changed.notify();
   }
 
-  private stop(error: ApiConflictError | ApiNotFoundError): void {
+  private stop(error: LeaseLossError): void {
     this.leaseError = error;
     this.queue = [];
     this.head = 0;

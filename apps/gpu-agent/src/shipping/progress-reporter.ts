@@ -6,8 +6,7 @@ import {
   ApiRejectedError,
   ApiUnavailableError,
   isLeaseLoss,
-  type ApiConflictError,
-  type ApiNotFoundError,
+  type LeaseLossError,
 } from '../api-client/api-errors.js';
 import { backoffDelayMs, type BackoffOptions } from '../api-client/retry.js';
 import { asError } from './as-error.js';
@@ -19,7 +18,7 @@ export interface ProgressReporterOptions {
   runId: string;
   leaseToken: string;
   /** Called once when the API says the lease is gone (409 lease-lost, 404). */
-  onLeaseLost: (error: ApiConflictError | ApiNotFoundError) => void;
+  onLeaseLost: (error: LeaseLossError) => void;
   /** At most one report per this interval (default 1 s); flush() does not wait for it. */
   minIntervalMs?: number;
   backoff?: BackoffOptions;
@@ -51,7 +50,7 @@ export class ProgressReporter {
   private failedTries = 0;
   private urgent = false;
   private closed = false;
-  private leaseError: ApiConflictError | ApiNotFoundError | null = null;
+  private leaseError: LeaseLossError | null = null;
   private failure: Error | null = null;
   private readonly changed = new ChangeSignal();
 

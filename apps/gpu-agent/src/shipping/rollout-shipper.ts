@@ -6,7 +6,7 @@ import {
   ApiConflictError,
   ApiRejectedError,
   isLeaseLoss,
-  type ApiNotFoundError,
+  type LeaseLossError,
 } from '../api-client/api-errors.js';
 import { retryWhileUnavailable, type BackoffOptions } from '../api-client/retry.js';
 import { asError } from './as-error.js';
@@ -47,7 +47,7 @@ export interface RolloutShipperOptions {
   /** Every rollout of `step` is stored (or was reported unshippable); called in step order. */
   onStepStored: (step: number) => void;
   /** Called once when the API says the lease is gone (409 lease-lost / attempt-mismatch, 404). */
-  onLeaseLost: (error: ApiConflictError | ApiNotFoundError) => void;
+  onLeaseLost: (error: LeaseLossError) => void;
   /** A run event to report (reward-mismatch, rollout-malformed, …): add the lease token and send it. */
   onEvent: (event: RunEventReport) => Promise<void> | void;
 }
@@ -107,7 +107,7 @@ export class RolloutShipper {
   private spoolWarned = false;
   private closing = false;
   private loopEnded = false;
-  private leaseError: ApiConflictError | ApiNotFoundError | null = null;
+  private leaseError: LeaseLossError | null = null;
   private failure: Error | null = null;
   private readonly changed = new ChangeSignal();
   private readonly abort = new AbortController();
@@ -365,7 +365,7 @@ export class RolloutShipper {
     for (const step of this.tracker.takeStored()) this.options.onStepStored(step);
   }
 
-  private stop(error: ApiConflictError | ApiNotFoundError): void {
+  private stop(error: LeaseLossError): void {
     this.leaseError = error;
     clearTimeout(this.openTimer);
     this.batches.discardOpen();
