@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 
 import type { TestApi } from '../../apps/api/test/support/test-api.js';
+import { tempDir } from '../../apps/gpu-agent/test/support/agent-process.js';
 import {
   attempts,
   expectJobCompleted,
@@ -84,7 +85,7 @@ describe('child processes that fail', { timeout: 120_000 }, () => {
     await retriedUntilFinal(id);
     const rows = await expectSucceededOnce(api, id);
     expect(rows.map((a) => [a.status, a.exit_code])).toEqual([
-      ['failed', 137],
+      ['failed', 1],
       ['succeeded', 0],
     ]);
     expect(rows[0]!.error).toMatchObject({
@@ -105,6 +106,19 @@ describe('child processes that fail', { timeout: 120_000 }, () => {
     const job = (await queue.getJob(`run-${id}`))!;
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
+  });
+
+  it("an environment prime-rl cannot import fails the run at once, although only the orchestrator's log says why", async () => {
+    // rl.py's own console says only "Orchestrator failed with exit code 1"; the traceback is in
+    // logs/orchestrator.stdout. Retrying would fail the same way, three times over.
+    startAgent(api, 'child-no-env', { env: { FAKE_PRIME_RL_ENV_DIR: tempDir('brier-no-env-') } });
+    const id = await submitTiny(api, 'child-no-env');
+    const run = await untilStatus(api, id, 'failed', 30_000);
+    expect(run.error).toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/a Python module could not be imported.*calibrated_qa/) as unknown,
+    });
+    expect((await attempts(api, id)).map((a) => [a.status, a.exit_code])).toEqual([['failed', 1]]);
   });
 
   it('a crash on every attempt uses the whole retry budget, then the run fails, visible in the API', async () => {

@@ -372,13 +372,13 @@ describe('the fake prime-rl: faults and signals', () => {
     expect((await stubborn).signal).toBe('SIGKILL');
   });
 
-  it('crashes at a step with the exit code asked for', async () => {
+  it('crashes the trainer at a step with the exit code asked for; the launcher exits 1, as rl.py does', async () => {
     const dir = runDir();
     const result = await start(prepare({ runDir: dir }), {
       FAKE_PRIME_RL_CRASH_AT_STEP: '2',
       FAKE_PRIME_RL_EXIT_CODE: '7',
     });
-    expect(result.exitCode).toBe(7);
+    expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('ERROR Error: Trainer failed with exit code 7');
     expect(readGenerations(join(dir, 'attempt-1.jsonl'))).toHaveLength(2 * 64 + 32);
     expect(readFileSync(join(dir, 'rl', 'logs', 'trainer.stdout'), 'utf8')).toContain(
@@ -386,7 +386,8 @@ describe('the fake prime-rl: faults and signals', () => {
     );
 
     const early = await start(prepare({ runDir: runDir() }), { FAKE_PRIME_RL_EXIT_CODE: '3' });
-    expect(early.exitCode).toBe(3);
+    expect(early.exitCode).toBe(1);
+    expect(early.stdout).toContain('ERROR Error: Trainer failed with exit code 3');
     expect(parseLog(early.stdout).steps).toEqual([]);
   });
 

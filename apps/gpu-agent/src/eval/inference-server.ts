@@ -1,11 +1,11 @@
-import { open } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+import { readTail } from '../files/read-tail.js';
+import { freeLocalPort } from '../net/free-port.js';
 import type { PrimeRlAdapter } from '../prime-rl/prime-rl-adapter.js';
 import type { ChatTarget } from './chat-completions.js';
 import type { LaunchServer, ServerExit, ServerHandle } from './eval-ports.js';
-import { freeLocalPort } from '../net/free-port.js';
 
 /** A prime-rl inference server this evaluation started. */
 export interface LaunchedServer {
@@ -70,28 +70,6 @@ export async function launchInferenceServer(options: LaunchInferenceServerOption
     stderrPath: launch.stderrPath,
     commandLine: [options.uvCommand, ...launch.args].join(' '),
   };
-}
-
-const TAIL_BYTES = 4000;
-
-/** The last bytes of a file ('' when it does not exist): where a dead server says why. */
-export async function readTail(path: string, bytes = TAIL_BYTES): Promise<string> {
-  let file;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
-  try {
-    const { size } = await file.stat();
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    await file.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8').trim();
-  } finally {
-    await file.close();
-  }
 }
 
 /** "exited with code 1" / "was killed by SIGKILL", and the end of its stderr. */

@@ -68,6 +68,15 @@ const rows: Row[] = [
   },
   { name: 'exit 137', exit: exit({ exitCode: 137 }), verdict: 'failed', retryable: true, reason: /code 137/ },
   {
+    name: "a child SIGKILLed, in rl.py's console (it exits 1 itself)",
+    exit: exit({}),
+    stderr:
+      '12:00:01 ERROR Error: Trainer failed with exit code -9\nTraceback: ModuleNotFoundError: later noise',
+    verdict: 'failed',
+    retryable: true,
+    reason: /a process of the run was killed by SIGKILL, likely by the kernel's OOM killer/,
+  },
+  {
     name: 'CUDA out of memory',
     exit: exit({}),
     stderr: `${TRACEBACK}torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB\n`,

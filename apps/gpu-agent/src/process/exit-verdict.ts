@@ -16,6 +16,11 @@ interface Cause {
  * secondary error, and infrastructure failures are always worth another try (reliability.md §2.9).
  */
 const TRANSIENT: Cause[] = [
+  {
+    // rl.py's console when a child died of SIGKILL (Popen's -9, or 137 through a shell or uv).
+    pattern: /\bfailed with exit code (?:-9|137)\b/,
+    cause: "a process of the run was killed by SIGKILL, likely by the kernel's OOM killer",
+  },
   { pattern: /CUDA out of memory|torch\.(cuda\.)?OutOfMemoryError/, cause: 'the GPU ran out of memory' },
   { pattern: /\bNCCL\b|\bnccl[A-Z]\w*Error\b/, cause: 'NCCL communication failed' },
   { pattern: /\bXid\b/, cause: 'the GPU driver reported an Xid error' },
@@ -53,10 +58,11 @@ const EXCERPT_CHARS = 200;
  * (the kernel's OOM killer) and known host faults are retryable; config and install errors are
  * not; any other failure is retryable, BullMQ's attempt limit bounding it.
  *
- * `reason` is one short sentence; it may quote the matching stderr line, with anything that looks
+ * `output` is what the run printed last: stderr, and for prime-rl also its console and children's
+ * logs. `reason` is one short sentence; it may quote the matching line, with anything that looks
  * like a credential masked, and never the environment.
  */
-export function exitVerdict(exit: ProcessExit, stderrTail: string): ExitVerdict {
+export function exitVerdict(exit: ProcessExit, output: string): ExitVerdict {
   if (exit.stoppedFor === 'cancel') return { outcome: 'cancelled' };
   if (exit.stoppedFor !== null) {
     return { outcome: 'failed', retryable: true, reason: `${STOPPED[exit.stoppedFor]} (${describe(exit)})` };
@@ -67,13 +73,13 @@ export function exitVerdict(exit: ProcessExit, stderrTail: string): ExitVerdict 
   if (exit.signal === 'SIGKILL' || exit.exitCode === 137) {
     return { outcome: 'failed', retryable: true, reason: `${how}, likely by the kernel's OOM killer` };
   }
-  if (exit.exitCode === 2 && /unrecognized arguments|^usage: /m.test(stderrTail)) {
-    return failed(false, how, CONFIG_ERRORS[0]!, stderrTail);
+  if (exit.exitCode === 2 && /unrecognized arguments|^usage: /m.test(output)) {
+    return failed(false, how, CONFIG_ERRORS[0]!, output);
   }
-  const transient = firstMatch(TRANSIENT, stderrTail);
-  if (transient) return failed(true, how, transient, stderrTail);
-  const config = firstMatch(CONFIG_ERRORS, stderrTail);
-  if (config) return failed(false, how, config, stderrTail);
+  const transient = firstMatch(TRANSIENT, output);
+  if (transient) return failed(true, how, transient, output);
+  const config = firstMatch(CONFIG_ERRORS, output);
+  if (config) return failed(false, how, config, output);
   return { outcome: 'failed', retryable: true, reason: `${how}` };
 }
 

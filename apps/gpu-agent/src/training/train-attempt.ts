@@ -8,12 +8,13 @@ import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
+import { readTail } from '../files/read-tail.js';
 import { freeLocalPort } from '../net/free-port.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import { StallWatchdog } from '../process/stall-watchdog.js';
-import { PrimeRlConfigError, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
+import { PrimeRlConfigError, type PrimeRlLaunch, type PrimeRlLayout } from '../prime-rl/prime-rl-adapter.js';
 import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
@@ -185,7 +186,7 @@ export class TrainAttempt implements RunExecutor {
     await Promise.all([orchestratorLog.finish(FOLLOW_DEADLINE_MS), rolloutLog.finish(FOLLOW_DEADLINE_MS)]);
     await Promise.all(pumps);
     await checkpoints.stop();
-    let verdict = exitVerdict(exit, stderrTail);
+    let verdict = exitVerdict(exit, await failureOutput(stderrTail, attemptDir, launch.layout));
     if (stopReasonOf(run.stop.signal) !== 'revoked') {
       await checkpoints.scanNow();
       const shipped = await settle([
@@ -295,4 +296,21 @@ function shippingSummary(stats: RolloutShipper['stats'], orchestratorSteps: numb
     `${stats.malformed} malformed, ${stats.rewardMismatches} reward mismatch(es); ` +
     `${orchestratorSteps} orchestrator step line(s)`
   );
+}
+
+/**
+ * What the verdict reads: the launcher's stderr, then the end of its console and of each child's
+ * log. rl.py runs its children with their output in logs/<child>.stdout and exits 1 whatever
+ * failed, saying only "<Child> failed with exit code N" on its console: a missing module or a
+ * refused config in the orchestrator shows in its log alone, and must not be retried as unknown.
+ */
+async function failureOutput(stderrTail: string, attemptDir: string, layout: PrimeRlLayout): Promise<string> {
+  const files = [
+    join(attemptDir, 'stdout.log'),
+    layout.orchestratorLog,
+    layout.trainerLog,
+    layout.inferenceLog,
+  ];
+  const tails = await Promise.all(files.map((file) => readTail(file)));
+  return [stderrTail, ...tails].filter((text) => text !== '').join('\n');
 }
