@@ -20,6 +20,8 @@ export interface ReaperPass {
   /** Agents declared offline. */
   offline: string[];
   skipped?: string;
+  /** Nothing reaped: the grace after the start or an outage (REAPER_GRACE_MS) is not over. */
+  holdingOff?: boolean;
   error?: string;
 }
 
@@ -90,10 +92,7 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
       return this.report({ ...empty, skipped: 'Postgres not connected' });
     }
     try {
-      if ((await this.graceLeft()) > 0) {
-        const skipped = `holding off for ${this.timing.reaperGraceMs} ms after the start or an outage, so agents can heartbeat first`;
-        return this.report({ ...empty, skipped });
-      }
+      if ((await this.graceLeft()) > 0) return this.report({ ...empty, holdingOff: true });
       const timeout = this.timing.leaseTimeoutMs;
       const failedImports = await this.leases.failSilentImports(timeout);
       for (const run of failedImports) {
@@ -131,6 +130,11 @@ export class RunReaper implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.healthySince === undefined) {
       await this.dataSource.query('SELECT 1');
       this.healthySince = Date.now();
+      if (this.timing.reaperGraceMs > 0) {
+        this.logger.log(
+          `reaping in ${this.timing.reaperGraceMs} ms: agents heartbeat first after a start or an outage`,
+        );
+      }
     }
     return Math.max(0, this.healthySince + this.timing.reaperGraceMs - Date.now());
   }
