@@ -10,6 +10,7 @@ import { LivenessService } from './liveness/liveness.service.js';
 import { ProcessLedger, processLedgerDir } from './process/process-ledger.js';
 import { PrimeRlInstallation } from './prime-rl/prime-rl-installation.js';
 import { HeldRuns } from './runs/held-runs.js';
+import { RunSignalListener } from './session/run-signal-listener.js';
 import { RUN_EXECUTORS, RunJobProcessor, type RunExecutors } from './runs/run-job.processor.js';
 import { AgentSession } from './session/agent-session.service.js';
 import { TrainAttempt } from './training/train-attempt.js';
@@ -26,6 +27,7 @@ export class AgentModule {
         LivenessService,
         GpuInventoryService,
         PrimeRlInstallation,
+        RunSignalListener,
         AgentSession,
         RunJobProcessor,
         RunQueueWorker,

@@ -7,6 +7,7 @@ import { isGroupAlive } from '../src/process/group-liveness.js';
 import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
   e2eApi,
+  eventTypes,
   metrics,
   run,
   startAgent,
@@ -14,7 +15,6 @@ import {
   untilStatus,
   untilStep,
   useE2eApi,
-  type Page,
 } from './support/e2e-harness.js';
 import { SwitchableProxy } from './support/shipping-fixtures.js';
 
@@ -22,15 +22,6 @@ import { SwitchableProxy } from './support/shipping-fixtures.js';
 // then exit; and when the API is gone too, a bounded wait instead of minutes of retries.
 
 useE2eApi();
-
-async function eventTypes(id: string): Promise<string[]> {
-  const events = (
-    await request<{ type: string }[] | Page<{ type: string }>>(`${e2eApi().url}/v1/runs/${id}/events`, {
-      headers: e2eApi().authHeaders,
-    })
-  ).body;
-  return (Array.isArray(events) ? events : events.items).map((event) => event.type);
-}
 
 describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
   it('on SIGTERM takes no new work, hands its run back and exits 0; another host finishes the run', async () => {

@@ -6,9 +6,10 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
 import { request, waitFor } from '../../api/test/support/runs-fixtures.js';
-import { tempDir } from './support/agent-process.js';
+import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
   e2eApi,
+  eventTypes,
   explained,
   isAlive,
   metrics,
@@ -125,6 +126,27 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     }[];
     expect(list.at(-1)?.resumeStep ?? 0).toBeGreaterThan(0);
 
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+  });
+
+  it('resumes on another host from the last checkpoint when agents share AGENT_RUNS_DIR; each step stored once', async () => {
+    const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1', AGENT_RUNS_DIR: tempDir() };
+    const hostA = tempDir();
+    const first = startAgent('e2e-host-a', 1, knobs, hostA);
+    const id = await submit('e2e-host-lost');
+    await untilStep(id, 1);
+    // Host A is lost for good: its agent and everything it started die at once, and it never
+    // comes back to clean up. Host B (its own work dir) shares only the runs directory.
+    const { pgid } = recordedGroup(hostA, id)!;
+    first.child.kill('SIGKILL');
+    process.kill(-pgid, 'SIGKILL');
+    await first.exited;
+
+    startAgent('e2e-host-b', 1, knobs, tempDir());
+    const done = await untilStatus(id, 'succeeded', 90_000);
+    expect(done.attempt).toBe(2);
+    expect(await eventTypes(id)).not.toContain('checkpoint-not-reachable');
     const steps = await metrics(id);
     expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
   });

@@ -6,7 +6,7 @@ export {
   TERMINAL_RUN_STATUSES,
   type RunStatus,
 } from './runs/run-status.js';
-export { JOBS, QUEUES, runJobId, type JobName } from './queue/queue-names.js';
+export { JOBS, QUEUES, runJobId, runSignalsChannel, type JobName } from './queue/queue-names.js';
 export { JOB_FOR_KIND, RUN_JOB_VERSION, type RunJobData } from './queue/run-job.js';
 
 // The run spec: DTOs (class-validator + OpenAPI), defaults, validation, presets.

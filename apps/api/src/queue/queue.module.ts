@@ -11,6 +11,7 @@ import { QueueAdminController } from './queue-admin.controller.js';
 import { QueueRedis } from './queue-redis.js';
 import { RunEnqueuer } from './run-enqueuer.js';
 import { RunReconciler } from './run-reconciler.js';
+import { RunSignals } from './run-signals.js';
 
 const RUNS_QUEUE = getQueueToken(QUEUES.runs);
 const RUNS_QUEUE_REDIS = Symbol('RUNS_QUEUE_REDIS');
@@ -88,7 +89,8 @@ class QueueCloser implements OnApplicationShutdown {
     EvictionPolicyCheck,
     RunEnqueuer,
     RunReconciler,
+    RunSignals,
   ],
-  exports: [RUNS_QUEUE, RunEnqueuer],
+  exports: [RUNS_QUEUE, RunEnqueuer, RunSignals],
 })
 export class QueueModule {}

@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { apiError } from '../http/api-error.js';
 import { QueueUnavailableError } from '../queue/queue-unavailable.error.js';
 import { RunEnqueuer } from '../queue/run-enqueuer.js';
+import { RunSignals } from '../queue/run-signals.js';
 import { toRunDto } from './dto/run.dto.js';
 import { runConflict, runNotFound } from './run-errors.js';
 
@@ -30,11 +31,12 @@ export class RunControlService {
     private readonly runs: RunRepository,
     private readonly control: RunControlRepository,
     private readonly enqueuer: RunEnqueuer,
+    private readonly signals: RunSignals,
   ) {}
 
   /**
    * queued or lost → cancelled at once (its job removed); running → a cancel request its agent
-   * sees on its next heartbeat; finished → 409.
+   * sees at once (a run signal makes it heartbeat) or at its next heartbeat; finished → 409.
    */
   async cancel(id: string): Promise<{ run: RunEntity; outcome: CancelOutcome }> {
     for (let i = 0; i < RACE_RETRIES; i++) {
@@ -53,7 +55,10 @@ export class RunControlService {
       } else if (run.status === 'running') {
         if (run.cancelRequestedAt !== null) return { run, outcome: 'cancel-requested' };
         const requested = await this.control.requestCancel(id, { actor: ACTOR, reason: 'cancel requested' });
-        if (requested) return { run: requested, outcome: 'cancel-requested' };
+        if (requested) {
+          await this.signals.nudge(id); // its agent heartbeats now instead of at its next beat
+          return { run: requested, outcome: 'cancel-requested' };
+        }
       } else {
         throw runConflict(run, `run is ${run.status}: only queued, running or lost runs can be cancelled`);
       }

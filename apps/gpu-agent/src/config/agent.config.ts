@@ -20,6 +20,16 @@ export class AgentConfig extends RedisConfig {
   @IsNotEmpty({ message: 'must be a directory path' })
   AGENT_WORK_DIR: string = './.data/agent';
 
+  /**
+   * Where run directories go (config, checkpoints, logs, rollout files); unset: `<work dir>/runs`.
+   * Point every agent at one shared filesystem and a run resumes from its last checkpoint on any
+   * of them, and any of them can serve a checkpoint for an evaluation.
+   */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty({ message: 'must be a directory path' })
+  AGENT_RUNS_DIR?: string;
+
   @Matches(NAME, {
     message: 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
   })

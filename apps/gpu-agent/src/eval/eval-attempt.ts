@@ -7,7 +7,12 @@ import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { AgentConfig } from '../config/agent.config.js';
 import type { ExitVerdict } from '../process/exit-verdict.js';
 import { launchRecorded } from '../process/recorded-launch.js';
-import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
+import {
+  attemptReporter,
+  primeRlCheckout,
+  runDirectory,
+  type AttemptServices,
+} from '../runs/attempt-services.js';
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
 import { stopReasonOf } from '../runs/held-runs.js';
@@ -129,9 +134,7 @@ export class EvalAttempt implements RunExecutor {
 
   private checkpointWeights(checkpoint: CheckpointRefDto): string {
     const path = join(
-      resolve(this.config.AGENT_WORK_DIR),
-      'runs',
-      checkpoint.runId,
+      runDirectory(this.config, checkpoint.runId),
       'rl',
       'weights',
       `step_${checkpoint.step}`,

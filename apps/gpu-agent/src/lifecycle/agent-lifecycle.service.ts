@@ -14,6 +14,7 @@ import { ProcessLedger } from '../process/process-ledger.js';
 import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { AgentSession } from '../session/agent-session.service.js';
+import { RunSignalListener } from '../session/run-signal-listener.js';
 import { RunQueueWorker } from '../worker/run-queue.worker.js';
 
 const LEFTOVERS_DEADLINE_MS = 30_000;
@@ -48,6 +49,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     private readonly worker: RunQueueWorker,
     private readonly held: HeldRuns,
     private readonly primeRl: PrimeRlInstallation,
+    private readonly signals: RunSignalListener,
   ) {}
 
   private connecting: Promise<void> | null = null;
@@ -85,6 +87,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     await this.session.register();
     if (this.shuttingDown) return;
     this.session.startHeartbeats();
+    this.signals.start();
     this.worker.start();
   }
 
@@ -107,5 +110,6 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
       process.exitCode = 1;
     }
     await this.session.stop();
+    await this.signals.stop();
   }
 }

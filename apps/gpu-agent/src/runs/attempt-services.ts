@@ -26,6 +26,11 @@ export function primeRlCheckout(config: AgentConfig): string {
   return resolve(config.PRIME_RL_DIR ?? join(config.AGENT_WORK_DIR, 'prime-rl'));
 }
 
+/** The directory of run `runId`, the same for all its attempts (AGENT_RUNS_DIR, or the work dir's runs/). */
+export function runDirectory(config: AgentConfig, runId: string): string {
+  return join(resolve(config.AGENT_RUNS_DIR ?? join(config.AGENT_WORK_DIR, 'runs')), runId);
+}
+
 export interface AttemptReporter {
   event(type: string, message: string, data?: Record<string, unknown>): Promise<void>;
   checkpoint(state: CheckpointState): Promise<void>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { JOBS, type ClaimRunResponse, type RunJobData, type RunKind } from '@brier/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -20,6 +20,7 @@ import { AgentSession } from '../session/agent-session.service.js';
 import { LogShipper } from '../shipping/log-shipper.js';
 import { MalformedJobError, parseRunJob } from '../worker/run-job-payload.js';
 import { attemptOutcome } from './attempt-outcome.js';
+import { runDirectory } from './attempt-services.js';
 import { HeldRuns, stopReasonOf, type HeldRun } from './held-runs.js';
 import { pidsInProcessGroups } from './process-group-pids.js';
 import { AttemptSetupError, type AttemptResult, type RunExecutor } from './run-executor.js';
@@ -198,7 +199,7 @@ export class RunJobProcessor {
       attempt: claim.attempt,
       gpuIndices,
     });
-    const runDir = join(resolve(this.config.AGENT_WORK_DIR), 'runs', claim.runId);
+    const runDir = runDirectory(this.config, claim.runId);
     const attemptDir = join(runDir, `attempt-${claim.attempt}`);
     await mkdir(attemptDir, { recursive: true });
     const agentLog = new LogShipper({

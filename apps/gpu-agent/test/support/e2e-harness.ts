@@ -45,9 +45,10 @@ export function e2eApi(): TestApi {
 }
 
 /** One API for the file's tests (heartbeats 1 s, reaper 0.5 s); agents stopped after each test. */
-export function useE2eApi(): void {
+/** One API for the file's tests: heartbeats every second unless `env` says otherwise. */
+export function useE2eApi(env: Record<string, string> = {}): void {
   beforeAll(async () => {
-    api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500' });
+    api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500', ...env });
   });
   afterAll(async () => {
     await api.close();
@@ -144,6 +145,16 @@ export function untilStep(id: string, step: number, timeoutMs = 30_000): Promise
       { timeoutMs, intervalMs: 100, what: `step ${step} stored` },
     ),
   );
+}
+
+/** The types of a run's events, oldest first. */
+export async function eventTypes(id: string): Promise<string[]> {
+  const events = (
+    await request<{ type: string }[] | Page<{ type: string }>>(`${api.url}/v1/runs/${id}/events`, {
+      headers: api.authHeaders,
+    })
+  ).body;
+  return (Array.isArray(events) ? events : events.items).map((event) => event.type);
 }
 
 export async function metrics(id: string): Promise<StepMetrics[]> {

@@ -20,3 +20,12 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 export function runJobId(runId: string): string {
   return `run-${runId}`;
 }
+
+/**
+ * Redis pub/sub channel on which the API says "look at run <runId> now" (a cancel was requested).
+ * Only a hint: the agent heartbeats at once, and the heartbeat's answer, from Postgres, decides.
+ * A lost message costs at most one heartbeat interval.
+ */
+export function runSignalsChannel(queuePrefix: string): string {
+  return `${queuePrefix}:run-signals`;
+}
