@@ -8,6 +8,7 @@ import { GpuInventoryService } from './gpus/gpu-inventory.service.js';
 import { AgentLifecycle } from './lifecycle/agent-lifecycle.service.js';
 import { LivenessService } from './liveness/liveness.service.js';
 import { ProcessLedger, processLedgerDir } from './process/process-ledger.js';
+import { RunAdmission } from './placement/run-admission.js';
 import { PrimeRlInstallation } from './prime-rl/prime-rl-installation.js';
 import { HeldRuns } from './runs/held-runs.js';
 import { RunSignalListener } from './session/run-signal-listener.js';
@@ -30,6 +31,7 @@ export class AgentModule {
         RunSignalListener,
         AgentSession,
         RunJobProcessor,
+        RunAdmission,
         RunQueueWorker,
         AgentLifecycle,
         { provide: HeldRuns, useValue: new HeldRuns() },

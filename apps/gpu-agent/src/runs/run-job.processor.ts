@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { JOBS, type ClaimRunResponse, type RunJobData, type RunKind } from '@brier/contracts';
+import type { ClaimRunResponse, RunJobData, RunKind } from '@brier/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 
@@ -12,17 +11,13 @@ import { retryWhileUnavailable } from '../api-client/retry.js';
 import type { ExitVerdict } from '../process/exit-verdict.js';
 import { ProcessGroupSurvivedError, type StopReason } from '../process/process-group.js';
 import { AgentConfig } from '../config/agent.config.js';
-import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
-import { placeRun, type Placement } from '../placement/run-placement.js';
-import { primeRlAdapter, UnknownPrimeRlVersionError } from '../prime-rl/adapter-registry.js';
-import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
+import { RunAdmission } from '../placement/run-admission.js';
 import { AgentSession } from '../session/agent-session.service.js';
 import { LogShipper } from '../shipping/log-shipper.js';
 import { MalformedJobError, parseRunJob } from '../worker/run-job-payload.js';
 import { attemptOutcome } from './attempt-outcome.js';
 import { runDirectory } from './attempt-services.js';
 import { HeldRuns, stopReasonOf, type HeldRun } from './held-runs.js';
-import { pidsInProcessGroups } from './process-group-pids.js';
 import { AttemptSetupError, type AttemptResult, type RunExecutor } from './run-executor.js';
 
 /** Executors by run kind (imports run inside the API, never on an agent). */
@@ -41,16 +36,13 @@ const LOG_FLUSH_DEADLINE_MS = 30_000;
 @Injectable()
 export class RunJobProcessor {
   private readonly logger = new Logger(RunJobProcessor.name);
-  /** Training jobs placed here and not ended yet (claiming or running). */
-  private trainRuns = 0;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly client: AgentApiClient,
     private readonly session: AgentSession,
-    private readonly gpus: GpuInventoryService,
     private readonly held: HeldRuns,
-    private readonly primeRl: PrimeRlInstallation,
+    private readonly admission: RunAdmission,
     @Inject(RUN_EXECUTORS) private readonly executors: RunExecutors,
   ) {}
 
@@ -65,83 +57,19 @@ export class RunJobProcessor {
       }
       throw error;
     }
-    const { runId } = data;
-    const placement = await this.place(data);
-    if (placement.kind !== 'fits') return this.handBack(job, token, `${placement.kind}: ${placement.reason}`);
-    const training = job.name === JOBS.trainRun;
-    if (training && this.trainRuns > 0 && !this.trainRunsShareHost) {
-      return this.handBack(
-        job,
-        token,
-        `busy: prime-rl ${this.config.PRIME_RL_VERSION} takes one training run per host`,
-      );
+    const admission = await this.admission.admit(job.name, job.id ?? '?', data);
+    if (admission.kind !== 'admitted') {
+      return this.handBack(job, token, `${admission.kind}: ${admission.reason}`);
     }
-    // Synchronously after placement: no await between deciding on GPUs and setting them aside.
-    // Reserved for this delivery, not the run: another delivery of the same run (a redelivered or
-    // duplicate job, refused at its claim) must not release the GPUs of the attempt that runs.
-    const owner = `${runId} (job ${job.id ?? '?'}, ${randomUUID()})`;
-    this.held.reserveGpus(owner, placement.gpuIndices);
-    if (training) this.trainRuns += 1;
     let claim: ClaimRunResponse | null = null;
     try {
-      claim = await this.claim(job, token, data, placement.gpuIndices);
+      claim = await this.claim(job, token, data, admission.gpuIndices);
       if (claim === null) return;
-      await this.runClaimed(job, token, claim, placement.gpuIndices);
+      await this.runClaimed(job, token, claim, admission.gpuIndices);
     } finally {
-      if (claim !== null) this.held.drop(runId, claim.leaseToken);
-      this.held.releaseGpus(owner);
-      if (training) this.trainRuns -= 1;
+      if (claim !== null) this.held.drop(data.runId, claim.leaseToken);
+      admission.release();
     }
-  }
-
-  /** False for prime-rl versions whose fixed ports let one training run at a time use a host. */
-  private get trainRunsShareHost(): boolean {
-    try {
-      return primeRlAdapter(this.config.PRIME_RL_VERSION).trainRunsShareHost;
-    } catch (error) {
-      // An unknown version fails each train attempt with its own message; nothing to share then.
-      if (error instanceof UnknownPrimeRlVersionError) return true;
-      throw error;
-    }
-  }
-
-  private async place(data: RunJobData): Promise<Placement> {
-    const missing = this.primeRl.problem;
-    if (data.resources.gpuCount > 0 && missing !== null) {
-      // Every GPU run starts prime-rl (training, or the server an evaluation asks).
-      return { kind: 'never', reason: `prime-rl cannot run on this agent: ${missing}` };
-    }
-    if (data.resources.gpuCount === 0) {
-      return placeRun(data.resources, {
-        inventory: [],
-        agentLabels: this.config.AGENT_LABELS,
-        primeRlVersion: this.config.PRIME_RL_VERSION,
-        reserved: [],
-        ownPids: [],
-      });
-    }
-    // Processes only ever take GPUs away: a run that does not fit the last inventory without them
-    // (every matching GPU reserved) does not fit with them either. Decided without nvidia-smi, so
-    // an agent with a backlog does not fork one for every job it must hand back.
-    if (this.gpus.current.length > 0) {
-      const withoutProcesses = placeRun(data.resources, {
-        inventory: this.gpus.current.map((gpu) => ({ ...gpu, processes: [] })),
-        agentLabels: this.config.AGENT_LABELS,
-        primeRlVersion: this.config.PRIME_RL_VERSION,
-        reserved: this.held.reservedGpus(),
-        ownPids: [],
-      });
-      if (withoutProcesses.kind !== 'fits') return withoutProcesses;
-    }
-    const inventory = await this.gpus.withCurrentProcesses();
-    const ownPids = await pidsInProcessGroups(this.held.processGroups());
-    return placeRun(data.resources, {
-      inventory,
-      agentLabels: this.config.AGENT_LABELS,
-      primeRlVersion: this.config.PRIME_RL_VERSION,
-      reserved: this.held.reservedGpus(),
-      ownPids,
-    });
   }
 
   /** Not for this agent now: back to the queue, delayed, so another agent (or this one later) takes it. */

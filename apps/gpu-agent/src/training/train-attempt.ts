@@ -1,4 +1,4 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import { OrchestratorLogParser } from '@brier/results';
@@ -8,13 +8,12 @@ import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
-import { readTail } from '../files/read-tail.js';
 import { freeLocalPort } from '../net/free-port.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import { StallWatchdog } from '../process/stall-watchdog.js';
-import { PrimeRlConfigError, type PrimeRlLaunch, type PrimeRlLayout } from '../prime-rl/prime-rl-adapter.js';
+import { PrimeRlConfigError, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
 import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
@@ -28,6 +27,7 @@ import {
 import { LogShipper } from '../shipping/log-shipper.js';
 import { ProgressReporter } from '../shipping/progress-reporter.js';
 import { RolloutShipper } from '../shipping/rollout-shipper.js';
+import { archiveEarlierLogs, failureOutput } from './prime-rl-output.js';
 import { resumePoint } from './resume-point.js';
 
 /** After the process exits: reading the rest of its files, then shipping what they hold. */
@@ -143,6 +143,9 @@ export class TrainAttempt implements RunExecutor {
     });
     const rolloutLog = new LineFollower(join(attemptDir, 'rollouts.jsonl'), { pollMs: ROLLOUT_LOG_POLL_MS });
     const parser = new OrchestratorLogParser();
+    // A follower that fails (EACCES, EMFILE) must fail this attempt, not the agent: its error is
+    // kept (no unhandled rejection) and decides the verdict once prime-rl has exited.
+    const follow: { error: Error | null } = { error: null };
     const pumps = [
       pump(orchestratorLog, (line) => {
         stall.touch();
@@ -154,23 +157,42 @@ export class TrainAttempt implements RunExecutor {
         stall.touch();
         rollouts.push(line);
       }),
-    ];
-
-    const group = await launchRecorded(
-      { ledger: this.services.ledger, runId: claim.runId, incarnation: this.services.incarnation() },
-      {
-        command: this.config.UV_BIN,
-        args: launch.args,
-        cwd: primeRlCheckout(this.config),
-        env: childEnvironment(this.config, launch.env),
-        stdoutPath: join(attemptDir, 'stdout.log'),
-        stderrPath: join(attemptDir, 'stderr.log'),
-        onLine: (stream, line) => {
-          stall.touch();
-          (stream === 'stdout' ? stdout : stderr).push(line);
-        },
-      },
+    ].map((pumping) =>
+      pumping.catch((error: unknown) => {
+        follow.error ??= error instanceof Error ? error : new Error(String(error));
+        agentLog.push(`cannot follow prime-rl's output: ${follow.error.message}`);
+      }),
     );
+
+    let group: ProcessGroup;
+    try {
+      group = await launchRecorded(
+        { ledger: this.services.ledger, runId: claim.runId, incarnation: this.services.incarnation() },
+        {
+          command: this.config.UV_BIN,
+          args: launch.args,
+          cwd: primeRlCheckout(this.config),
+          env: childEnvironment(this.config, launch.env),
+          stdoutPath: join(attemptDir, 'stdout.log'),
+          stderrPath: join(attemptDir, 'stderr.log'),
+          onLine: (stream, line) => {
+            stall.touch();
+            (stream === 'stdout' ? stdout : stderr).push(line);
+          },
+        },
+      );
+    } catch (error) {
+      // Nothing started: stop following and shipping, or each failed launch leaves pollers behind.
+      await Promise.all([orchestratorLog.close(), rolloutLog.close()]);
+      await Promise.all(pumps);
+      await settle([
+        rollouts.close(SHIP_DEADLINE_MS),
+        progress.close(REPORT_DEADLINE_MS),
+        stdout.close(REPORT_DEADLINE_MS),
+        stderr.close(REPORT_DEADLINE_MS),
+      ]);
+      throw error;
+    }
     run.processGroups.add(group.pgid);
     checkpoints.start();
     stall.start();
@@ -187,6 +209,14 @@ export class TrainAttempt implements RunExecutor {
     await Promise.all(pumps);
     await checkpoints.stop();
     let verdict = exitVerdict(exit, await failureOutput(stderrTail, attemptDir, launch.layout));
+    const notFollowed = follow.error;
+    if (notFollowed !== null && verdict.outcome === 'succeeded') {
+      verdict = {
+        outcome: 'failed',
+        retryable: true,
+        reason: `prime-rl's output was not followed: ${notFollowed.message}`,
+      };
+    }
     if (stopReasonOf(run.stop.signal) !== 'revoked') {
       await checkpoints.scanNow();
       const shipped = await settle([
@@ -274,17 +304,6 @@ async function settle(promises: Promise<unknown>[]): Promise<string | null> {
   return failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
 }
 
-/** prime-rl's logs/ is shared by every attempt of a run: keep the earlier one's, start clean. */
-async function archiveEarlierLogs(outputDir: string, attempt: number): Promise<void> {
-  const logs = join(outputDir, 'logs');
-  try {
-    await stat(logs);
-  } catch {
-    return;
-  }
-  await rename(logs, join(outputDir, `logs-before-attempt-${attempt}-${Date.now()}`));
-}
-
 function describeExit(exit: ProcessExit): string {
   const how = exit.signal !== null ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
   return `prime-rl ${how}${exit.stoppedFor ? ` (stopped: ${exit.stoppedFor})` : ''}`;
@@ -296,21 +315,4 @@ function shippingSummary(stats: RolloutShipper['stats'], orchestratorSteps: numb
     `${stats.malformed} malformed, ${stats.rewardMismatches} reward mismatch(es); ` +
     `${orchestratorSteps} orchestrator step line(s)`
   );
-}
-
-/**
- * What the verdict reads: the launcher's stderr, then the end of its console and of each child's
- * log. rl.py runs its children with their output in logs/<child>.stdout and exits 1 whatever
- * failed, saying only "<Child> failed with exit code N" on its console: a missing module or a
- * refused config in the orchestrator shows in its log alone, and must not be retried as unknown.
- */
-async function failureOutput(stderrTail: string, attemptDir: string, layout: PrimeRlLayout): Promise<string> {
-  const files = [
-    join(attemptDir, 'stdout.log'),
-    layout.orchestratorLog,
-    layout.trainerLog,
-    layout.inferenceLog,
-  ];
-  const tails = await Promise.all(files.map((file) => readTail(file)));
-  return [stderrTail, ...tails].filter((text) => text !== '').join('\n');
 }
