@@ -29,21 +29,24 @@ import {
 
 const cleanups = cleanupsAfterEach();
 
+/** An API (FAST_API_ENV and `env`) on its own database, reached through a proxy to switch off. */
+async function apiBehindPostgresProxy(env: Record<string, string> = {}) {
+  const db = await createTestDatabase();
+  cleanups.push(() => db.drop());
+  const proxy = await SwitchableProxy.create(db.url);
+  await proxy.open();
+  cleanups.push(() => proxy.close());
+  const viaProxy = new URL(db.url);
+  viaProxy.port = new URL(proxy.url).port;
+  const api = await startTestApi({ ...FAST_API_ENV, ...env, DATABASE_URL: viaProxy.toString() }, db);
+  cleanups.push(() => api.close());
+  return { api, proxy };
+}
+
 describe('Postgres restarted while agents stream rollouts', { timeout: 120_000 }, () => {
   it('the API answers 503 meanwhile, the agent spools and retries, and every rollout is stored exactly once', async () => {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const proxy = await SwitchableProxy.create(db.url);
-    await proxy.open();
-    cleanups.push(() => proxy.close());
-    const viaProxy = new URL(db.url);
-    viaProxy.port = new URL(proxy.url).port;
     // Heartbeats every 2 s (lost after 6 s): the outage is shorter than a lease, as a restart is.
-    const api = await startTestApi(
-      { ...FAST_API_ENV, AGENT_HEARTBEAT_INTERVAL_MS: '2000', DATABASE_URL: viaProxy.toString() },
-      db,
-    );
-    cleanups.push(() => api.close());
+    const { api, proxy } = await apiBehindPostgresProxy({ AGENT_HEARTBEAT_INTERVAL_MS: '2000' });
     const queue = openRunsQueue(api);
     cleanups.push(() => queue.close());
     const agent = startAgent(api, 'pg-restart', { gpus: 2, env: { FAKE_PRIME_RL_STEP_SECONDS: '1' } });
@@ -76,16 +79,8 @@ describe('Postgres restarted while agents stream rollouts', { timeout: 120_000 }
   });
 
   it('an outage longer than a lease: when Postgres is back, the reaper lets agents heartbeat before it reaps', async () => {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const proxy = await SwitchableProxy.create(db.url);
-    await proxy.open();
-    cleanups.push(() => proxy.close());
-    const viaProxy = new URL(db.url);
-    viaProxy.port = new URL(proxy.url).port;
     // Heartbeats every second (lost after 3 s), the reaper every 300 ms, Postgres away for 5 s.
-    const api = await startTestApi({ ...FAST_API_ENV, DATABASE_URL: viaProxy.toString() }, db);
-    cleanups.push(() => api.close());
+    const { api, proxy } = await apiBehindPostgresProxy();
     startAgent(api, 'pg-long-outage', { gpus: 1, env: { FAKE_PRIME_RL_STEP_SECONDS: '1' } });
     const id = await submitTiny(api, 'pg-long-outage');
     await untilStep(api, id, 0);

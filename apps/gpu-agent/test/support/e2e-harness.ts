@@ -147,6 +147,19 @@ export function untilStep(id: string, step: number, timeoutMs = 30_000): Promise
   );
 }
 
+/** Asks the API to cancel run `id`, then waits until it is cancelled: the milliseconds that took. */
+export async function cancelUntilCancelled(id: string): Promise<number> {
+  const asked = Date.now();
+  const cancel = await request(`${api.url}/v1/runs/${id}/cancel`, {
+    headers: api.authHeaders,
+    method: 'POST',
+    json: {},
+  });
+  if (cancel.status >= 300) throw new Error(`cancel of run ${id} answered ${cancel.status}`);
+  await untilStatus(id, 'cancelled', 20_000);
+  return Date.now() - asked;
+}
+
 /** The types of a run's events, oldest first. */
 export async function eventTypes(id: string): Promise<string[]> {
   const events = (
