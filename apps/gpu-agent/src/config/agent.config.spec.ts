@@ -31,3 +31,16 @@ describe('AgentConfig AGENT_LABELS', () => {
     }
   });
 });
+
+describe('AgentConfig EVAL_ENDPOINT_API_KEY', () => {
+  it('needs the one origin it may be sent to, and never shows the key', () => {
+    const lines = problems({ EVAL_ENDPOINT_API_KEY: 'sk-secret-value' });
+    expect(lines).toEqual([
+      expect.stringMatching(/^EVAL_ENDPOINT_ORIGIN: must be the http\(s\) origin/) as unknown,
+    ]);
+    expect(lines.join('\n')).not.toContain('sk-secret-value');
+    expect(
+      problems({ EVAL_ENDPOINT_API_KEY: 'sk-x', EVAL_ENDPOINT_ORIGIN: 'https://api.example.com' }),
+    ).toEqual([]);
+  });
+});

@@ -2,7 +2,17 @@ import { hostname } from 'node:os';
 
 import { CommaList, IsHttpUrl, RedisConfig, Secret } from '@brier/config';
 import { AGENT_LIMITS, LABEL_PATTERN } from '@brier/contracts';
-import { ArrayMaxSize, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 // A git tag, branch or commit; never starting with "-", so it can't be read as an option.
@@ -129,4 +139,18 @@ export class AgentConfig extends RedisConfig {
   @Secret()
   @Matches(NO_WHITESPACE, { message: 'must not contain whitespace' })
   WANDB_API_KEY?: string;
+
+  /**
+   * An API key for evaluations of an external OpenAI-compatible endpoint, sent (as a bearer token)
+   * only to EVAL_ENDPOINT_ORIGIN: whoever submits a run names its endpoint. Never logged.
+   */
+  @IsOptional()
+  @Secret()
+  @Matches(NO_WHITESPACE, { message: 'must not contain whitespace' })
+  EVAL_ENDPOINT_API_KEY?: string;
+
+  /** The one origin (`https://host[:port]`) that EVAL_ENDPOINT_API_KEY is sent to. */
+  @ValidateIf((config: AgentConfig) => config.EVAL_ENDPOINT_API_KEY !== undefined)
+  @IsHttpUrl({ message: 'must be the http(s) origin EVAL_ENDPOINT_API_KEY is for' })
+  EVAL_ENDPOINT_ORIGIN?: string;
 }

@@ -51,7 +51,9 @@ export class EvalAttempt implements RunExecutor {
     const { claim, run, attemptDir, agentLog } = context;
     const spec = claimedSpec(claim, 'eval');
     const adapter = adapterFor(this.config.PRIME_RL_VERSION);
-    const model = evalModelFor(spec.target, (checkpoint) => this.checkpointWeights(checkpoint));
+    const { EVAL_ENDPOINT_API_KEY: apiKey, EVAL_ENDPOINT_ORIGIN: origin } = this.config;
+    const endpointKey = apiKey !== undefined && origin !== undefined ? { origin, apiKey } : undefined;
+    const model = evalModelFor(spec.target, (checkpoint) => this.checkpointWeights(checkpoint), endpointKey);
     const plan = await planEvaluation(spec, this.datasetPath());
     const report = attemptReporter(this.client, context);
     const rollouts = new RolloutShipper({

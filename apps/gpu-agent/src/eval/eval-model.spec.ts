@@ -25,6 +25,23 @@ describe('evalModelFor', () => {
     expect(evalModelFor({ endpoint }, weights)).toEqual({ kind: 'endpoint', ...endpoint });
   });
 
+  it("sends the host's key to the origin it was given for, and nowhere else", () => {
+    const key = { origin: 'https://api.example.com', apiKey: 'sk-test' };
+    const ask = (baseUrl: string) => evalModelFor({ endpoint: { baseUrl, model: 'm' } }, weights, key);
+    expect(ask('https://api.example.com/v1')).toMatchObject({ apiKey: 'sk-test' });
+    for (const elsewhere of [
+      'http://api.example.com/v1',
+      'https://api.example.com:8443/v1',
+      'https://api.example.com.evil.test/v1',
+      'https://evil.test/https://api.example.com/v1',
+    ]) {
+      expect(ask(elsewhere)).not.toHaveProperty('apiKey');
+    }
+    expect(
+      evalModelFor({ endpoint: { baseUrl: 'https://api.example.com/v1', model: 'm' } }, weights),
+    ).not.toHaveProperty('apiKey');
+  });
+
   it('refuses an empty target', () => {
     expect(() => evalModelFor({}, weights)).toThrow(/model, a checkpoint or an endpoint/);
   });

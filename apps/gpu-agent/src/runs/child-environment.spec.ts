@@ -20,6 +20,7 @@ describe('childEnvironment', () => {
         AGENT_API_TOKEN: 'agent-secret',
         REDIS_URL: 'redis://:pw@x',
         API_URL: 'http://x',
+        EVAL_ENDPOINT_API_KEY: 'sk-endpoint',
       },
     );
     expect(env).toEqual({
