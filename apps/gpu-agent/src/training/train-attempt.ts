@@ -128,11 +128,17 @@ export class TrainAttempt implements RunExecutor {
       onLeaseLost: () => this.revoke(context),
       onEvent: (event) => report.event(event.type, event.message, event.data ?? undefined),
     });
+    let lastCheckpointError = '';
     const checkpoints = new CheckpointWatcher({
       layout: launch.layout,
       runDir,
       intervalMs: CHECKPOINT_SCAN_MS,
       onChange: (state) => report.checkpoint(state),
+      // A scan or report that keeps failing says so in the run's agent log, once per new error.
+      onError: (error) => {
+        if (error.message !== lastCheckpointError) agentLog.push(`checkpoints: ${error.message}`);
+        lastCheckpointError = error.message;
+      },
     });
     const stall = new StallWatchdog(this.config.RUN_STALL_TIMEOUT_MS, () => {
       agentLog.push(`prime-rl wrote nothing for ${this.config.RUN_STALL_TIMEOUT_MS} ms: stopping it as hung`);
