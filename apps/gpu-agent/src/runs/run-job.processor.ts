@@ -164,7 +164,7 @@ export class RunJobProcessor {
     this.logger.log(`run ${claim.runId} attempt ${claim.attempt} ${outcome.summary}`);
     await this.closeLog(agentLog, run);
     if (outcome.finish !== null) await this.finish(run, outcome.finish);
-    if (outcome.job === 'hand-back') return this.handBack(job, token, outcome.summary);
+    if (outcome.job === 'hand-back') return this.handBack(job, token, 'the agent is shutting down');
     if (outcome.job === 'retry') throw new Error(outcome.summary);
     if (outcome.job === 'fail') throw new UnrecoverableError(outcome.summary);
   }
