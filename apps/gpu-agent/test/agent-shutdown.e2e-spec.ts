@@ -9,6 +9,7 @@ import {
   e2eApi,
   eventTypes,
   metrics,
+  openApiProxy,
   run,
   startAgent,
   submit,
@@ -16,7 +17,6 @@ import {
   untilStep,
   useE2eApi,
 } from './support/e2e-harness.js';
-import { SwitchableProxy } from './support/shipping-fixtures.js';
 
 // SIGTERM to the agent (a host drained, a deploy): no new work, its runs stopped and reported,
 // then exit; and when the API is gone too, a bounded wait instead of minutes of retries.
@@ -83,35 +83,27 @@ describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
   });
 
   it('on SIGTERM with the API unreachable too, stops its run, gives up reporting after its deadline and exits 1', async () => {
-    const proxy = await SwitchableProxy.create(e2eApi().url);
-    await proxy.open();
-    try {
-      const workDir = tempDir();
-      const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1', AGENT_SHUTDOWN_REPORT_MS: '1000' };
-      const first = startAgent('e2e-term-cut', 1, knobs, workDir, proxy.url);
-      const id = await submit('e2e-term-cut');
-      await untilStep(id, 1);
-      const { pgid } = recordedGroup(workDir, id)!;
-      await proxy.close();
-      first.child.kill('SIGTERM');
-      // Without the deadline it would retry its reports for minutes (the test's timeout).
-      const exit = await first.exited;
-      console.log(first.stdout().slice(-3000), first.stderr().slice(-2000));
-      expect(exit).toEqual({ code: 1, signal: null });
-      expect(first.stdout() + first.stderr()).toMatch(
-        /1 run\(s\) not reported within 3000 ms of the shutdown/,
-      );
-      expect(await isGroupAlive(pgid)).toBe(false); // its prime-rl was stopped all the same
+    const proxy = await openApiProxy();
+    const workDir = tempDir();
+    const knobs = { FAKE_PRIME_RL_STEP_SECONDS: '1', AGENT_SHUTDOWN_REPORT_MS: '1000' };
+    const first = startAgent('e2e-term-cut', 1, knobs, workDir, proxy.url);
+    const id = await submit('e2e-term-cut');
+    await untilStep(id, 1);
+    const { pgid } = recordedGroup(workDir, id)!;
+    await proxy.close();
+    first.child.kill('SIGTERM');
+    // Without the deadline it would retry its reports for minutes (the test's timeout).
+    const exit = await first.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(first.stdout() + first.stderr()).toMatch(/1 run\(s\) not reported within 3000 ms of the shutdown/);
+    expect(await isGroupAlive(pgid)).toBe(false); // its prime-rl was stopped all the same
 
-      // The API's reaper finds the run silent, re-queues it, and another host runs it to the end.
-      await proxy.open();
-      startAgent('e2e-term-cut-b', 1);
-      const done = await untilStatus(id, 'succeeded', 60_000);
-      expect(done.attempt).toBe(2);
-      const steps = await metrics(id);
-      expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
-    } finally {
-      await proxy.close();
-    }
+    // The API's reaper finds the run silent, re-queues it, and another host runs it to the end.
+    await proxy.open();
+    startAgent('e2e-term-cut-b', 1);
+    const done = await untilStatus(id, 'succeeded', 60_000);
+    expect(done.attempt).toBe(2);
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
   });
 });

@@ -14,6 +14,7 @@ import {
   explained,
   isAlive,
   metrics,
+  openApiProxy,
   run,
   startAgent,
   submit,
@@ -24,7 +25,6 @@ import {
   type Page,
   type RunView,
 } from './support/e2e-harness.js';
-import { SwitchableProxy } from './support/shipping-fixtures.js';
 
 // The whole path with nothing faked but prime-rl and nvidia-smi: the API (real Postgres, real
 // Redis), the agent as its own process, and the fake prime-rl it drives exactly as the real one.
@@ -189,31 +189,26 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
   });
 
   it('spools rollouts on disk while the API is unreachable and delivers them all afterwards', async () => {
-    const proxy = await SwitchableProxy.create(e2eApi().url);
+    const proxy = await openApiProxy();
+    const workDir = tempDir();
+    startAgent('e2e-spool', 1, { FAKE_PRIME_RL_STEP_SECONDS: '0.4' }, workDir, proxy.url);
+    const id = await submit('e2e-spool');
+    await untilStatus(id, 'running', 30_000);
+    await proxy.close();
+    const spool = join(workDir, 'runs', id, 'attempt-1', 'spool');
+    await explained(
+      waitFor(() => Promise.resolve(existsSync(spool) && readdirSync(spool).length > 0), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        what: 'batches waiting in the spool',
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     await proxy.open();
-    try {
-      const workDir = tempDir();
-      startAgent('e2e-spool', 1, { FAKE_PRIME_RL_STEP_SECONDS: '0.4' }, workDir, proxy.url);
-      const id = await submit('e2e-spool');
-      await untilStatus(id, 'running', 30_000);
-      await proxy.close();
-      const spool = join(workDir, 'runs', id, 'attempt-1', 'spool');
-      await explained(
-        waitFor(() => Promise.resolve(existsSync(spool) && readdirSync(spool).length > 0), {
-          timeoutMs: 10_000,
-          intervalMs: 50,
-          what: 'batches waiting in the spool',
-        }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await proxy.open();
-      await untilStatus(id, 'succeeded', 60_000);
-      const steps = await metrics(id);
-      expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
-      expect(readdirSync(spool)).toEqual([]);
-    } finally {
-      await proxy.close();
-    }
+    await untilStatus(id, 'succeeded', 60_000);
+    const steps = await metrics(id);
+    expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
+    expect(readdirSync(spool)).toEqual([]);
   });
 
   it('two agents and a mix of 1- and 2-GPU runs: no GPU is ever leased to two runs at once', async () => {

@@ -91,13 +91,14 @@ export class ApiUnavailableError extends ApiError {
   }
 }
 
-/**
- * True when a fenced write's error means the lease is gone (409 lease-lost or attempt-mismatch, or
- * 404): stop the run and report nothing more about it (docs/agent-api.md).
- */
 /** Why an attempt may no longer write: its lease is gone, or the API refuses the agent itself. */
 export type LeaseLossError = ApiConflictError | ApiNotFoundError | ApiAuthError;
 
+/**
+ * True when a fenced write's error means the lease is gone (409 lease-lost or attempt-mismatch,
+ * 404) or the agent's token is refused (401, 403): stop the run and report nothing more about it
+ * (docs/agent-api.md).
+ */
 export function isLeaseLoss(error: unknown): error is LeaseLossError {
   if (error instanceof ApiNotFoundError || error instanceof ApiAuthError) return true;
   return (

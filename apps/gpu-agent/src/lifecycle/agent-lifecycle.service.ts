@@ -9,13 +9,13 @@ import {
 } from '@nestjs/common';
 
 import { AgentConfig } from '../config/agent.config.js';
-import { exitAgent } from './exit-agent.js';
 import { ProcessLedger } from '../process/process-ledger.js';
 import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { AgentSession } from '../session/agent-session.service.js';
 import { RunSignalListener } from '../session/run-signal-listener.js';
 import { RunQueueWorker } from '../worker/run-queue.worker.js';
+import { exitAgent } from './exit-agent.js';
 
 const LEFTOVERS_DEADLINE_MS = 30_000;
 

@@ -7,8 +7,8 @@ import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { ApiAuthError, ApiConflictError, ApiUnavailableError } from '../api-client/api-errors.js';
 import { retryWhileUnavailable } from '../api-client/retry.js';
 import { AgentConfig } from '../config/agent.config.js';
-import { exitAgent } from '../lifecycle/exit-agent.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
+import { exitAgent } from '../lifecycle/exit-agent.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { AGENT_VERSION } from './agent-version.js';
 

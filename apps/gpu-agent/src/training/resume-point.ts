@@ -19,10 +19,11 @@ export interface ResumePoint {
 
 /**
  * Where this attempt starts. The API names the last complete trainer checkpoint of an earlier
- * attempt, and a few older ones to fall back on; their files are on the host that wrote them. The
- * attempt resumes from the newest one that is here and still what was reported (a file cut short
- * or missing changes the fingerprint), or starts fresh rather than fail: its rollouts supersede the
- * old ones step by step.
+ * attempt, and a few older ones to fall back on; their files are in the runs directory of the
+ * agent that wrote them (its host's, or an AGENT_RUNS_DIR all agents share). The attempt resumes
+ * from the newest one that is here and still what was reported (a file cut short or missing
+ * changes the fingerprint), or starts fresh rather than fail: its rollouts supersede the old ones
+ * step by step.
  */
 export async function resumePoint(
   claim: ClaimRunResponse,

@@ -13,6 +13,7 @@ import {
   tempDir,
   type AgentProcess,
 } from './agent-process.js';
+import { SwitchableProxy } from './shipping-fixtures.js';
 
 // What the agent's end-to-end files share: one API per file (real Postgres, real Redis), agents as
 // their own processes with the fake prime-rl and nvidia-smi, and waits that show what agents said.
@@ -44,8 +45,10 @@ export function e2eApi(): TestApi {
   return api;
 }
 
-/** One API for the file's tests (heartbeats 1 s, reaper 0.5 s); agents stopped after each test. */
-/** One API for the file's tests: heartbeats every second unless `env` says otherwise. */
+/**
+ * One API for the file's tests (heartbeats every 1 s unless `env` says otherwise, reaper 0.5 s);
+ * agents stopped, then API proxies closed, after each test.
+ */
 export function useE2eApi(env: Record<string, string> = {}): void {
   beforeAll(async () => {
     api = await startTestApi({ AGENT_HEARTBEAT_INTERVAL_MS: '1000', REAPER_INTERVAL_MS: '500', ...env });
@@ -56,7 +59,18 @@ export function useE2eApi(env: Record<string, string> = {}): void {
   afterEach(async () => {
     agents.splice(0);
     await cleanupAgents();
+    for (const proxy of proxies.splice(0)) await proxy.close();
   });
+}
+
+const proxies: SwitchableProxy[] = [];
+
+/** An open proxy in front of the file's API, for agents to lose it; closed after the test. */
+export async function openApiProxy(): Promise<SwitchableProxy> {
+  const proxy = await SwitchableProxy.create(api.url);
+  proxies.push(proxy);
+  await proxy.open();
+  return proxy;
 }
 
 /** This test's agents: what they said is the first thing to read when a wait fails. */
