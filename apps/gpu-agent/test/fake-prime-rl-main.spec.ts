@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { scoreCompletion } from '@brier/calibration';
+import { execa } from 'execa';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -9,6 +10,8 @@ import { freeLocalPort } from '../src/net/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import { Main559b447Adapter } from '../src/prime-rl/main-559b447.adapter.js';
 import type { PrimeRlLaunch, PrimeRlRun } from '../src/prime-rl/prime-rl-adapter.js';
+
+import { FAKE_UV } from './support/agent-process.js';
 import {
   killGroup,
   liveMembers,
@@ -200,6 +203,31 @@ describe('the fake prime-rl as main-559b447: signals and knobs', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toContain(line);
     expect(await liveMembers(child.pid!)).toEqual([]);
+  });
+
+  it('keeps a stop signal whose exception a finalizer swallowed, and raises it at its next check', async () => {
+    // main's v1 taskset runs asyncio.run per rollout; SIGINT landing in an event loop's __del__
+    // used to be printed as "Exception ignored" and dropped, and the fake ran on to exit 0.
+    const script = [
+      'import os, signal, sys',
+      `sys.path.insert(0, ${JSON.stringify(dirname(FAKE_UV))})`,
+      'from fake_prime_rl.stop_signals import StopSignals',
+      'stops = StopSignals()',
+      'stops.raise_on(signal.SIGINT, KeyboardInterrupt)',
+      'class Finalized:',
+      '    def __del__(self):',
+      '        os.kill(os.getpid(), signal.SIGINT)',
+      '        sum(range(1000))',
+      'Finalized()',
+      'print("ran on", flush=True)',
+      'try:',
+      '    stops.check()',
+      'except KeyboardInterrupt:',
+      '    print("interrupted")',
+    ].join('\n');
+    const result = await execa('python3', ['-c', script], { reject: false });
+    expect(result.stderr).toContain('Exception ignored in');
+    expect(result.stdout.split('\n')).toEqual(['ran on', 'interrupted']);
   });
 
   it('forks a grandchild into the run directory and hangs at a step when told to', async () => {
