@@ -399,6 +399,14 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       { step: 10, attempt: 1, agentId: agent.agentId, path: 'out/step_10/trainer', fingerprint: null },
     ]);
     expect(await runRow(runId)).toMatchObject({ progress_step: 20, exit_code: null, error: null });
+    // The agent found step 20's files unusable and fell back: the attempt's record follows.
+    const fellBack = await post(api, AGENT_API.events(runId), {
+      leaseToken: resumed.leaseToken,
+      type: 'checkpoint-not-reachable',
+      message: 'checkpoint step 20 of attempt 1 is not on this host; resuming from step 10',
+      resumeStep: 10,
+    });
+    expect(fellBack.status).toBe(200);
     const final = await post(api, AGENT_API.finish(runId), {
       leaseToken: resumed.leaseToken,
       outcome: 'failed',
@@ -413,7 +421,7 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       ),
     ).toEqual([
       { number: 1, status: 'failed', resume_step: null },
-      { number: 2, status: 'failed', resume_step: 20 },
+      { number: 2, status: 'failed', resume_step: 10 },
     ]);
   });
 
@@ -627,6 +635,7 @@ describe('the agent-facing API against real Postgres and Redis', () => {
       [AGENT_API.finish(runId), { leaseToken, outcome: 'failed', exitCode: 1 }, 'error'],
       [AGENT_API.finish(runId), { leaseToken, outcome: 'exploded' }, 'outcome'],
       [AGENT_API.events(runId), { leaseToken, type: 'status', message: 'x' }, 'type'],
+      [AGENT_API.events(runId), { leaseToken, type: 'warning', message: 'x', resumeStep: -1 }, 'resumeStep'],
       [AGENT_API.progress(runId), { leaseToken, step: 1, extra: true }, 'extra'],
       [AGENT_API.progress(runId), { leaseToken: 'nope', step: 1 }, 'leaseToken'],
       [

@@ -6,6 +6,7 @@ import { mintToken } from '../../api/test/support/test-tokens.js';
 import { isGroupAlive } from '../src/process/group-liveness.js';
 import { recordedGroup, tempDir } from './support/agent-process.js';
 import {
+  attempts,
   e2eApi,
   eventTypes,
   metrics,
@@ -37,6 +38,8 @@ describe('gpu-agent shutdown', { timeout: 150_000 }, () => {
     const done = await untilStatus(id, 'succeeded', 60_000);
     expect(done.attempt).toBe(2);
     expect(await eventTypes(id)).toContain('checkpoint-not-reachable');
+    // The claim offered the first host's checkpoint; the record says where attempt 2 really began.
+    expect((await attempts(id)).map((attempt) => attempt.resumeStep)).toEqual([null, null]);
     const steps = await metrics(id);
     expect(steps.map((step) => [step.step, step.n])).toEqual([0, 1, 2, 3, 4].map((step) => [step, 64]));
   });

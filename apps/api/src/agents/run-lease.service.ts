@@ -38,6 +38,7 @@ export class RunLeaseService {
         type: dto.type,
         message: dto.message,
         data: dto.data ?? null,
+        resumeStep: dto.resumeStep ?? null,
       }),
     );
   }

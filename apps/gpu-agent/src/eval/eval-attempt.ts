@@ -69,7 +69,7 @@ export class EvalAttempt implements RunExecutor {
         run.step = step;
       },
       onLeaseLost: () => run.stop.abort('revoked'),
-      onEvent: (event) => report.event(event.type, event.message, event.data ?? undefined),
+      onEvent: (event) => report.event(event.type, event.message, event.data ? { data: event.data } : {}),
     });
 
     let verdict: ExitVerdict;

@@ -31,8 +31,14 @@ export function runDirectory(config: AgentConfig, runId: string): string {
   return join(resolve(config.AGENT_RUNS_DIR ?? join(config.AGENT_WORK_DIR, 'runs')), runId);
 }
 
+export interface AttemptEventExtras {
+  data?: Record<string, unknown>;
+  /** The step the attempt really resumes from, when not the claim's offer (ReportRunEventDto). */
+  resumeStep?: number;
+}
+
 export interface AttemptReporter {
-  event(type: string, message: string, data?: Record<string, unknown>): Promise<void>;
+  event(type: string, message: string, extras?: AttemptEventExtras): Promise<void>;
   checkpoint(state: CheckpointState): Promise<void>;
 }
 
@@ -54,8 +60,8 @@ export function attemptReporter(client: AgentApiClient, context: AttemptContext)
     }
   };
   return {
-    event: (type, message, data) =>
-      fenced(() => client.event(runId, { leaseToken, type, message, ...(data ? { data } : {}) })),
+    event: (type, message, extras = {}) =>
+      fenced(() => client.event(runId, { leaseToken, type, message, ...extras })),
     checkpoint: (state) => fenced(() => client.checkpoint(runId, { leaseToken, ...state })),
   };
 }

@@ -71,7 +71,10 @@ export class TrainAttempt implements RunExecutor {
     const report = attemptReporter(this.client, context);
     if (resume.notReachable !== null) {
       agentLog.push(resume.notReachable);
-      await report.event('checkpoint-not-reachable', resume.notReachable);
+      // The attempt's record names the claim's offer: correct it to the step really used.
+      await report.event('checkpoint-not-reachable', resume.notReachable, {
+        resumeStep: resume.startStep,
+      });
     }
     if (resume.trainingEnded) return recommit(resume.startStep, context, report);
     if (resume.startStep > 0) agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
@@ -126,7 +129,7 @@ export class TrainAttempt implements RunExecutor {
         run.step = progress.lastReportedStep;
       },
       onLeaseLost: () => this.revoke(context),
-      onEvent: (event) => report.event(event.type, event.message, event.data ?? undefined),
+      onEvent: (event) => report.event(event.type, event.message, event.data ? { data: event.data } : {}),
     });
     let lastCheckpointError = '';
     const checkpoints = new CheckpointWatcher({
@@ -294,7 +297,7 @@ async function recommit(
     `training had ended: every step is stored and the final checkpoint (step ${finalStep}) is ` +
     'unchanged; recording the run as succeeded without starting prime-rl';
   context.agentLog.push(message);
-  await report.event('recommitted', message, { step: finalStep });
+  await report.event('recommitted', message, { data: { step: finalStep } });
   return { verdict: { outcome: 'succeeded' }, exit: null, stderrTail: null };
 }
 

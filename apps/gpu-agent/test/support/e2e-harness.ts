@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
+import type { RunAttemptDto } from '../../../api/src/runs/dto/run-history.dto.js';
 import { request, waitFor } from '../../../api/test/support/runs-fixtures.js';
 import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../api/test/support/test-api.js';
 import {
@@ -182,6 +183,12 @@ export async function eventTypes(id: string): Promise<string[]> {
     })
   ).body;
   return (Array.isArray(events) ? events : events.items).map((event) => event.type);
+}
+
+/** A run's attempts, by number. */
+export async function attempts(id: string): Promise<RunAttemptDto[]> {
+  return (await request<RunAttemptDto[]>(`${api.url}/v1/runs/${id}/attempts`, { headers: api.authHeaders }))
+    .body;
 }
 
 export async function metrics(id: string): Promise<StepMetrics[]> {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 
 import { AGENT_LIMITS as L, RESERVED_RUN_EVENT_TYPES, RUN_EVENT_TYPE_PATTERN } from './agent-limits.js';
 import { HasNoNul, IsNotOneOf, IsSmallJsonObject } from './agent-validation.js';
@@ -30,6 +30,19 @@ export class ReportRunEventDto {
   @IsOptional()
   @IsSmallJsonObject(L.eventDataMaxBytes)
   data?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    description:
+      "The step this attempt really resumes from (0: from scratch) when it is not the claim's " +
+      'offer (that checkpoint is not on the host, or not what was written): recorded as the ' +
+      "attempt's resume step.",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(L.stepMax)
+  resumeStep?: number;
 }
 
 export interface ReportRunEventResponse {

@@ -78,11 +78,15 @@ export class RunLeaseRepository {
     });
   }
 
-  /** A fenced run_events row from the agent (type is not 'status' or 'created': the DTO checks). */
+  /**
+   * A fenced run_events row from the agent (type is not 'status' or 'created': the DTO checks).
+   * With `resumeStep`, the attempt's recorded resume step becomes the one it really used (null
+   * for step 0: from scratch), in the same transaction as the event that says why.
+   */
   async reportEvent(
     runId: string,
     leaseToken: string,
-    event: { type: string; message: string; data: unknown },
+    event: { type: string; message: string; data: unknown; resumeStep?: number | null },
   ): Promise<Fenced<{ eventId: string }>> {
     if (!isUuid(runId)) return { ok: false, reason: 'unknown-run' };
     return this.dataSource.transaction(async (manager) => {
@@ -99,6 +103,12 @@ export class RunLeaseRepository {
         ],
       );
       if (!row) throw new Error(`event of run ${runId} returned no row`);
+      if (event.resumeStep !== undefined && event.resumeStep !== null) {
+        await manager.query(
+          `UPDATE run_attempts SET resume_step = NULLIF($3::int, 0) WHERE run_id = $1 AND number = $2`,
+          [runId, lease.attempt, event.resumeStep],
+        );
+      }
       return { ok: true, value: { eventId: row.id } };
     });
   }
