@@ -107,8 +107,12 @@ export class RunAdmission {
       });
       if (withoutProcesses.kind !== 'fits') return withoutProcesses;
     }
-    const inventory = await this.gpus.withCurrentProcesses();
-    const ownPids = await pidsInProcessGroups(this.held.processGroups());
+    // Read together: a process of ours that starts between the two reads can only be on a GPU
+    // its run already holds, which is not free either way.
+    const [inventory, ownPids] = await Promise.all([
+      this.gpus.withCurrentProcesses(),
+      pidsInProcessGroups(this.held.processGroups()),
+    ]);
     return placeRun(data.resources, { ...agent, inventory, reserved: this.held.reservedGpus(), ownPids });
   }
 }
