@@ -89,6 +89,20 @@ describe('RunAdmission', () => {
     expect((await agent.admit(JOBS.evalRun, 'j3', job(1))).kind).toBe('admitted');
   });
 
+  it('takes training runs side by side for a prime-rl version whose ports are per run', async () => {
+    for (const version of ['v0.4.0', 'v0.6.0']) {
+      const agent = await admission({ PRIME_RL_VERSION: version });
+      const both = [
+        await agent.admit(JOBS.trainRun, 'j1', job(1)),
+        await agent.admit(JOBS.trainRun, 'j2', job(1)),
+      ];
+      expect(
+        both.map((admitted) => admitted.kind),
+        version,
+      ).toEqual(['admitted', 'admitted']);
+    }
+  });
+
   it('places no GPU run where prime-rl cannot start', async () => {
     const agent = await admission({ UV_BIN: '/nonexistent/uv' });
     const refused = await agent.admit(JOBS.trainRun, 'j1', job(1));

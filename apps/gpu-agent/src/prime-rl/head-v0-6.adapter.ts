@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
 import { standaloneInferenceServer } from './inference-server-launch.js';
 import { boundedOffPolicySteps, deploymentGpuCounts } from './deployment-schema.js';
+import { checkPort } from './launch-checks.js';
 import {
   type PrimeRlAdapter,
   type PrimeRlInferenceLaunch,
@@ -46,10 +47,12 @@ export class HeadV060Adapter implements PrimeRlAdapter {
   readonly pin = PRIME_RL_PINS['v0.6.0']!;
   readonly logFormat = 'head' as const;
   /**
-   * Not yet: besides vLLM's port (router 8000, engine 8100), the env servers (from 5000) and the
-   * NCCL weight broadcast (29501) sit on fixed ports, and which keys move each is unverified.
+   * A local v0.6.0 launch has one fixed port, vLLM's (8000), and the run gets its own: the env
+   * servers take free ports (orchestrator/envs.py get_free_port), torchrun's rendezvous too
+   * (entrypoints/rl.py), and the NCCL broadcast (29501), ZMQ transport and trainer metrics server
+   * are off unless configured (weight_broadcast defaults to the filesystem).
    */
-  readonly trainRunsShareHost = false;
+  readonly trainRunsShareHost = true;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;
@@ -57,6 +60,7 @@ export class HeadV060Adapter implements PrimeRlAdapter {
     const deployment = deploymentGpuCounts(run.gpuIds, this.version);
     const maxOffPolicySteps = boundedOffPolicySteps(spec, this.version);
     const layout = headLayout(outputDir);
+    const port = checkPort(run.inferencePort, 'inferencePort');
 
     const config: Record<string, unknown> = {
       output_dir: layout.outputDir,
@@ -77,9 +81,12 @@ export class HeadV060Adapter implements PrimeRlAdapter {
           sampling: { max_completion_tokens: spec.maxTokens, temperature: spec.temperature },
           env: [{ id: CALIBRATED_QA_ENV_ID, args: envArgs }],
         },
+        // Folded into orchestrator.student.client (fold_student_shortcuts); rl.py refuses a
+        // base_url whose port is not inference.server.port.
+        client: { base_url: [`http://127.0.0.1:${port}/v1`] },
       },
-      // The table's presence starts vLLM, as in v0.4.0.
-      inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
+      // The table's presence starts vLLM, as in v0.4.0. Loopback only: the server has no API key.
+      inference: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION, server: { host: '127.0.0.1', port } },
     };
     if (ckpt !== undefined) config['ckpt'] = ckpt;
     return rlLaunch({

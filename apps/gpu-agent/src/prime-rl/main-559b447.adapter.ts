@@ -61,8 +61,13 @@ export class Main559b447Adapter implements PrimeRlAdapter {
   readonly pin = PRIME_RL_PINS['main-559b447']!;
   readonly logFormat = 'head' as const;
   /**
-   * Not yet: besides vLLM's port (router 8000, engine 8100), the env servers (from 5000) and the
-   * NCCL weight broadcast (29501) sit on fixed ports, and which keys move each is unverified.
+   * Not yet. At 559b447 a local launch binds fixed ports: the router on inference.server.port
+   * (8000), vLLM on inference.backend_port (router + 100), the router's metrics on router + 21000
+   * (no key), env servers from orchestrator.env_server_base_port (5000), the ZMQ rollout transport
+   * on [rollout_transport] port and port + 1 (5555), the NCCL broadcast on [weight_broadcast] port
+   * (29501; the shared table overwrites the trainer's and orchestrator's), and the orchestrator's
+   * orchestrator.model.client.base_url must name the router's port. Moving them all needs ports
+   * picked together (router + 21000 must not land on another run's) and a fake that binds them.
    */
   readonly trainRunsShareHost = false;
 
