@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { freeLocalPort } from '../src/net/free-port.js';
+import { freeLocalPorts } from '../src/net/free-port.js';
 import { ClassicV040Adapter } from '../src/prime-rl/classic-v0-4.adapter.js';
 import { Main559b447Adapter } from '../src/prime-rl/main-559b447.adapter.js';
 import type { PrimeRlLaunch, PrimeRlRun } from '../src/prime-rl/prime-rl-adapter.js';
@@ -29,10 +29,12 @@ const adapter = new Main559b447Adapter();
 const MAIN = { FAKE_PRIME_RL_VERSION: 'main-559b447' };
 
 const cleanups: Array<() => void> = [];
-/** Each test's classic fake binds its vLLM port, as the real server does: a free one per test. */
+/** The fake binds every port main binds, as the real processes do: free ones per test. */
+let ports: Record<string, number> = {};
 let inferencePort = 0;
 beforeEach(async () => {
-  inferencePort = await freeLocalPort();
+  ports = await freeLocalPorts(adapter.localPorts);
+  inferencePort = ports['inference']!;
 });
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
@@ -43,6 +45,7 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }, attempt = 1): Pr
     spec: smokeSpec(),
     gpuIds: [2, 5],
     inferencePort,
+    ports,
     envLogPath: join(run.runDir, `attempt-${attempt}.jsonl`),
     startStep: 0,
     ...run,
@@ -184,6 +187,47 @@ describe('the fake prime-rl as main-559b447: configs it refuses', () => {
       'utf8',
     );
     expect(envLog).toContain('temperature: Extra inputs are not permitted');
+    expect(existsSync(join(dir, 'attempt-1.jsonl'))).toBe(false);
+  });
+});
+
+describe('the fake prime-rl as main-559b447: the ports a launch binds', () => {
+  const paced = { FAKE_PRIME_RL_STEP_SECONDS: '0.4' };
+
+  it('runs two launches side by side on their own ports; one on the same ports fails as main would', async () => {
+    const first = prepare({ runDir: tempRunDir(cleanups) });
+    const running = start(first, paced);
+    const firstDir = dirname(first.configPath);
+    await waitFor(() => existsSync(join(firstDir, 'attempt-1.jsonl')), 'first run rollouts');
+
+    // Another attempt's own ports: it runs to the end beside the first.
+    const own = await freeLocalPorts(adapter.localPorts);
+    const beside = await start(
+      prepare({ runDir: tempRunDir(cleanups), inferencePort: own['inference']!, ports: own }),
+    );
+    expect(beside.exitCode).toBe(0);
+
+    // The same ports again (prime-rl's fixed defaults would do this to every pair of runs).
+    const same = prepare({ runDir: tempRunDir(cleanups) });
+    const clash = await start(same);
+    expect(clash.exitCode).toBe(1);
+    expect(clash.stdout).toContain('Error: Inference failed with exit code 1');
+    expect(readFileSync(same.layout.inferenceLog, 'utf8')).toContain('Address already in use');
+
+    expect((await running).exitCode).toBe(0);
+  });
+
+  it("refuses a client URL that is not the router's port, before starting anything", async () => {
+    const dir = tempRunDir(cleanups);
+    const launch = prepare({ runDir: dir });
+    const config = parse(launch.toml) as { orchestrator: { model: { client: { base_url: string } } } };
+    config.orchestrator.model.client.base_url = 'http://127.0.0.1:8000/v1';
+    writeFileSync(launch.configPath, stringify(config));
+    const result = await start(launch);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      `orchestrator.model.client.base_url port (8000) does not match inference.server.port (${inferencePort})`,
+    );
     expect(existsSync(join(dir, 'attempt-1.jsonl'))).toBe(false);
   });
 });

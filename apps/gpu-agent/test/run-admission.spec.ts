@@ -1,5 +1,5 @@
 import { validateConfig } from '@brier/config';
-import { JOBS, RUN_JOB_VERSION, type RunJobData } from '@brier/contracts';
+import { RUN_JOB_VERSION, type RunJobData } from '@brier/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AgentConfig } from '../src/config/agent.config.js';
@@ -50,52 +50,38 @@ function job(gpuCount: number): RunJobData {
 describe('RunAdmission', () => {
   it('lets in at most AGENT_CPU_SLOTS runs needing no GPU, and one more once one is released', async () => {
     const agent = await admission({ AGENT_CPU_SLOTS: '2' });
-    const first = await agent.admit(JOBS.evalRun, 'j1', job(0));
-    const second = await agent.admit(JOBS.evalRun, 'j2', job(0));
+    const first = await agent.admit('j1', job(0));
+    const second = await agent.admit('j2', job(0));
     expect([first.kind, second.kind]).toEqual(['admitted', 'admitted']);
-    expect(await agent.admit(JOBS.evalRun, 'j3', job(0))).toEqual({
+    expect(await agent.admit('j3', job(0))).toEqual({
       kind: 'busy',
       reason: 'all 2 AGENT_CPU_SLOTS in use',
     });
     // The slots are apart from the GPUs: a GPU run still gets in.
-    expect((await agent.admit(JOBS.trainRun, 'j4', job(1))).kind).toBe('admitted');
+    expect((await agent.admit('j4', job(1))).kind).toBe('admitted');
     if (first.kind === 'admitted') first.release();
-    expect((await agent.admit(JOBS.evalRun, 'j5', job(0))).kind).toBe('admitted');
+    expect((await agent.admit('j5', job(0))).kind).toBe('admitted');
   });
 
   it('sets GPUs aside until release, each once', async () => {
     const agent = await admission();
-    const a = await agent.admit(JOBS.trainRun, 'j1', job(1));
-    const b = await agent.admit(JOBS.trainRun, 'j2', job(1));
+    const a = await agent.admit('j1', job(1));
+    const b = await agent.admit('j2', job(1));
     expect([a, b].map((x) => (x.kind === 'admitted' ? x.gpuIndices : x.kind))).toEqual([[0], [1]]);
-    expect((await agent.admit(JOBS.trainRun, 'j3', job(1))).kind).toBe('busy');
+    expect((await agent.admit('j3', job(1))).kind).toBe('busy');
     if (a.kind === 'admitted') {
       a.release();
       a.release(); // a second release must not free a GPU someone else now holds
     }
-    const c = await agent.admit(JOBS.trainRun, 'j4', job(1));
+    const c = await agent.admit('j4', job(1));
     expect(c.kind === 'admitted' && c.gpuIndices).toEqual([0]);
-    expect((await agent.admit(JOBS.trainRun, 'j5', job(1))).kind).toBe('busy');
+    expect((await agent.admit('j5', job(1))).kind).toBe('busy');
   });
 
-  it('takes one training run at a time for a prime-rl version with fixed ports', async () => {
-    const agent = await admission({ PRIME_RL_VERSION: 'main-559b447' });
-    const first = await agent.admit(JOBS.trainRun, 'j1', job(1));
-    expect(first.kind).toBe('admitted');
-    expect(await agent.admit(JOBS.trainRun, 'j2', job(1))).toEqual({
-      kind: 'busy',
-      reason: 'prime-rl main-559b447 takes one training run per host',
-    });
-    expect((await agent.admit(JOBS.evalRun, 'j3', job(1))).kind).toBe('admitted');
-  });
-
-  it('takes training runs side by side for a prime-rl version whose ports are per run', async () => {
-    for (const version of ['v0.4.0', 'v0.6.0']) {
+  it('takes training runs side by side on every prime-rl version: each attempt gets its own ports', async () => {
+    for (const version of ['v0.4.0', 'v0.6.0', 'main-559b447']) {
       const agent = await admission({ PRIME_RL_VERSION: version });
-      const both = [
-        await agent.admit(JOBS.trainRun, 'j1', job(1)),
-        await agent.admit(JOBS.trainRun, 'j2', job(1)),
-      ];
+      const both = [await agent.admit('j1', job(1)), await agent.admit('j2', job(1))];
       expect(
         both.map((admitted) => admitted.kind),
         version,
@@ -105,11 +91,11 @@ describe('RunAdmission', () => {
 
   it('places no GPU run where prime-rl cannot start', async () => {
     const agent = await admission({ UV_BIN: '/nonexistent/uv' });
-    const refused = await agent.admit(JOBS.trainRun, 'j1', job(1));
+    const refused = await agent.admit('j1', job(1));
     expect(refused).toMatchObject({
       kind: 'never',
       reason: expect.stringMatching(/prime-rl cannot run/) as unknown,
     });
-    expect((await agent.admit(JOBS.evalRun, 'j2', job(0))).kind).toBe('admitted');
+    expect((await agent.admit('j2', job(0))).kind).toBe('admitted');
   });
 });

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { JOBS, type RunJobData } from '@brier/contracts';
+import type { RunJobData } from '@brier/contracts';
 import { Injectable } from '@nestjs/common';
 
 import { AgentConfig } from '../config/agent.config.js';
 import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
-import { primeRlAdapter, UnknownPrimeRlVersionError } from '../prime-rl/adapter-registry.js';
 import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
 import { pidsInProcessGroups } from '../runs/process-group-pids.js';
@@ -22,14 +21,12 @@ export type Admission = Admitted | { kind: 'busy' | 'never'; reason: string };
 
 /**
  * Whether this agent takes a job now: its placement on free GPUs (placeRun), then the agent's own
- * limits (AGENT_CPU_SLOTS; one training run at a time for prime-rl versions with fixed ports).
+ * limit on runs needing no GPU (AGENT_CPU_SLOTS).
  * What it lets in is counted and its GPUs are reserved synchronously after the last await, so two
  * jobs of one worker never pick the same GPU or the same slot.
  */
 @Injectable()
 export class RunAdmission {
-  /** Training jobs let in and not released (claiming or running). */
-  private trainRuns = 0;
   /** Jobs needing no GPU let in and not released. */
   private cpuRuns = 0;
 
@@ -40,14 +37,9 @@ export class RunAdmission {
     private readonly primeRl: PrimeRlInstallation,
   ) {}
 
-  async admit(jobName: string, jobId: string, data: RunJobData): Promise<Admission> {
+  async admit(jobId: string, data: RunJobData): Promise<Admission> {
     const placement = await this.place(data);
     if (placement.kind !== 'fits') return placement;
-    const training = jobName === JOBS.trainRun;
-    if (training && this.trainRuns > 0 && !this.trainRunsShareHost()) {
-      const reason = `prime-rl ${this.config.PRIME_RL_VERSION} takes one training run per host`;
-      return { kind: 'busy', reason };
-    }
     // The worker's concurrency is GPUs + AGENT_CPU_SLOTS: without this bound, runs needing no GPU
     // could fill every slot and leave the GPUs idle.
     const cpuOnly = data.resources.gpuCount === 0;
@@ -58,7 +50,6 @@ export class RunAdmission {
     // duplicate job, refused at its claim) must not release the GPUs of the attempt that runs.
     const owner = `${data.runId} (job ${jobId}, ${randomUUID()})`;
     this.held.reserveGpus(owner, placement.gpuIndices);
-    if (training) this.trainRuns += 1;
     if (cpuOnly) this.cpuRuns += 1;
     let released = false;
     return {
@@ -68,21 +59,9 @@ export class RunAdmission {
         if (released) return;
         released = true;
         this.held.releaseGpus(owner);
-        if (training) this.trainRuns -= 1;
         if (cpuOnly) this.cpuRuns -= 1;
       },
     };
-  }
-
-  /** False for prime-rl versions whose fixed ports let one training run at a time use a host. */
-  private trainRunsShareHost(): boolean {
-    try {
-      return primeRlAdapter(this.config.PRIME_RL_VERSION).trainRunsShareHost;
-    } catch (error) {
-      // An unknown version fails each train attempt with its own message; nothing to share then.
-      if (error instanceof UnknownPrimeRlVersionError) return true;
-      throw error;
-    }
   }
 
   private async place(data: RunJobData): Promise<Placement> {

@@ -51,9 +51,11 @@ export function stepNumber(step: number, what: string): number {
   return step;
 }
 
-export function checkPort(port: number, what = 'port'): number {
-  if (!Number.isSafeInteger(port) || port < 1 || port > 65_535) {
-    throw new PrimeRlConfigError(`${what} must be in 1..65535 (got ${JSON.stringify(port)})`);
+export function checkPort(port: number | undefined, what = 'port'): number {
+  if (port === undefined || !Number.isSafeInteger(port) || port < 1 || port > 65_535) {
+    throw new PrimeRlConfigError(
+      `${what} must be in 1..65535 (got ${port === undefined ? 'none' : JSON.stringify(port)})`,
+    );
   }
   return port;
 }

@@ -28,6 +28,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     runDir: '/work/runs/r1',
     gpuIds: [0, 1],
     inferencePort: 8123,
+    ports: { engine: 8124, envServers: 8125, rolloutTransport: 8126, weightBroadcast: 8128 },
     envLogPath: '/work/runs/r1/attempt-1/rollouts.jsonl',
     startStep: 0,
     ...overrides,
@@ -164,7 +165,11 @@ describe('Main559b447Adapter.buildConfig', () => {
       model: { name: 'google/gemma-2-2b-it' },
       monitors: { wandb: { project: 'brier', name: 'smoke-attempt-1' } },
       trainer: { optim: { lr: 1e-6 } },
+      weight_broadcast: { type: 'nccl', port: 8128 },
+      rollout_transport: { type: 'zmq', port: 8126 },
       orchestrator: {
+        model: { client: { base_url: 'http://127.0.0.1:8123/v1' } },
+        env_server_base_port: 8125,
         batch_size: 64,
         group_size: 8,
         max_off_policy_steps: 1,
@@ -193,9 +198,44 @@ describe('Main559b447Adapter.buildConfig', () => {
           ],
         },
       },
-      inference: { vllm: { gpu_memory_utilization: 0.9 } },
+      inference: {
+        server: { host: '127.0.0.1', port: 8123 },
+        backend_port: 8124,
+        vllm: { gpu_memory_utilization: 0.9 },
+      },
       ckpt: { interval: 1 },
     });
+  });
+
+  it("moves every port a local launch binds to the attempt's own, and refuses a run without them", () => {
+    const portsOf = (config: Table) => ({
+      router: table(table(config['inference'])['server'])['port'],
+      client: table(table(table(config['orchestrator'])['model'])['client'])['base_url'],
+      engine: table(config['inference'])['backend_port'],
+      envServers: table(config['orchestrator'])['env_server_base_port'],
+      rolloutTransport: table(config['rollout_transport'])['port'],
+      weightBroadcast: table(config['weight_broadcast'])['port'],
+    });
+    const ports = { engine: 41_001, envServers: 41_002, rolloutTransport: 41_003, weightBroadcast: 41_005 };
+    expect(portsOf(parse(adapter.buildConfig(run({ inferencePort: 41_000, ports })).toml) as Table)).toEqual({
+      router: 41_000,
+      client: 'http://127.0.0.1:41000/v1',
+      engine: 41_001,
+      envServers: 41_002,
+      rolloutTransport: 41_003,
+      weightBroadcast: 41_005,
+    });
+    // The plan the agent picks them by: the router's metrics port and ZMQ's second port ride along.
+    expect(adapter.localPorts).toEqual({
+      inference: [0, 21_000],
+      engine: [0],
+      envServers: [0],
+      rolloutTransport: [0, 1],
+      weightBroadcast: [0],
+    });
+    expect(() => adapter.buildConfig(run({ ports: { ...ports, engine: undefined } as never }))).toThrow(
+      /ports\.engine must be in 1\.\.65535 \(got none\)/,
+    );
   });
 
   it("launches through uv without syncing and watches main's run-directory layout", () => {

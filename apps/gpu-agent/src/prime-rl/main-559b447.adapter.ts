@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CALIBRATED_QA_ENV_ID, calibratedQaRun, GPU_MEMORY_UTILIZATION } from './calibrated-qa-run.js';
 import { boundedOffPolicySteps, deploymentGpuCounts } from './deployment-schema.js';
 import { vllmInferenceServer } from './inference-server-launch.js';
-import { stepNumber } from './launch-checks.js';
+import { checkPort, stepNumber } from './launch-checks.js';
 import {
   PrimeRlConfigError,
   type PrimeRlAdapter,
@@ -22,6 +22,9 @@ import { rlLaunch } from './rl-launch.js';
  * run's own, so one fixed name serves every run and every attempt.
  */
 export const MAIN_RUN_NAME = 'brier';
+
+/** The router's Prometheus port is its own + 21000 (entrypoints/inference.py at 559b447). */
+export const ROUTER_METRICS_OFFSET = 21_000;
 
 /**
  * Where main writes things under its run directory (src/prime_rl/utils/pathing.py at 559b447):
@@ -61,15 +64,22 @@ export class Main559b447Adapter implements PrimeRlAdapter {
   readonly pin = PRIME_RL_PINS['main-559b447']!;
   readonly logFormat = 'head' as const;
   /**
-   * Not yet. At 559b447 a local launch binds fixed ports: the router on inference.server.port
-   * (8000), vLLM on inference.backend_port (router + 100), the router's metrics on router + 21000
-   * (no key), env servers from orchestrator.env_server_base_port (5000), the ZMQ rollout transport
-   * on [rollout_transport] port and port + 1 (5555), the NCCL broadcast on [weight_broadcast] port
-   * (29501; the shared table overwrites the trainer's and orchestrator's), and the orchestrator's
-   * orchestrator.model.client.base_url must name the router's port. Moving them all needs ports
-   * picked together (router + 21000 must not land on another run's) and a fake that binds them.
+   * A local launch at 559b447 binds, besides the torchrun rendezvous (a free port already): the
+   * router on inference.server.port (8000) and its metrics on that + 21000 (no key of its own),
+   * vLLM behind it on inference.backend_port (router + 100), the env servers from
+   * orchestrator.env_server_base_port (5000, one per source: one here), the ZMQ rollout
+   * transport on [rollout_transport] port and port + 1 (5555, on by default), and the NCCL
+   * weight broadcast on [weight_broadcast] port (29501, on by default with an inference table).
+   * Each attempt gets all of them free (entrypoints/inference.py, configs/{rl,inference,
+   * orchestrator,shared}.py at 559b447), so training runs share a host.
    */
-  readonly trainRunsShareHost = false;
+  readonly localPorts = {
+    inference: [0, ROUTER_METRICS_OFFSET],
+    engine: [0],
+    envServers: [0],
+    rolloutTransport: [0, 1],
+    weightBroadcast: [0],
+  };
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;
@@ -77,6 +87,7 @@ export class Main559b447Adapter implements PrimeRlAdapter {
     const deployment = deploymentGpuCounts(run.gpuIds, this.version);
     const maxOffPolicySteps = boundedOffPolicySteps(spec, this.version);
     const layout = mainLayout(outputDir);
+    const ports = this.ports(run);
     // monitors.wandb.offline = true is refused at 559b447 (SharedWandbConfig.validate_not_offline):
     // WANDB_MODE=offline in the launch environment is what keeps it offline.
     const { offline: _offline, ...monitorsWandb } = wandb;
@@ -90,7 +101,13 @@ export class Main559b447Adapter implements PrimeRlAdapter {
       model: { name: spec.model },
       monitors: { wandb: monitorsWandb },
       trainer: { optim: { lr: spec.learningRate } },
+      // The shared tables fill (weight_broadcast: replace) the trainer's and orchestrator's.
+      weight_broadcast: { type: 'nccl', port: ports.weightBroadcast },
+      rollout_transport: { type: 'zmq', port: ports.rolloutTransport },
       orchestrator: {
+        // rl.py refuses a client port that is not inference.server.port (the router's).
+        model: { client: { base_url: `http://127.0.0.1:${ports.inference}/v1` } },
+        env_server_base_port: ports.envServers,
         batch_size: spec.batchSize,
         group_size: spec.rolloutsPerExample,
         max_off_policy_steps: maxOffPolicySteps,
@@ -110,13 +127,31 @@ export class Main559b447Adapter implements PrimeRlAdapter {
         },
       },
       // The table's presence starts vLLM; the engine's settings live under inference.vllm.
-      inference: { vllm: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION } },
+      // Loopback only: neither the router nor the engine has an API key.
+      inference: {
+        server: { host: '127.0.0.1', port: ports.inference },
+        backend_port: ports.engine,
+        vllm: { gpu_memory_utilization: GPU_MEMORY_UTILIZATION },
+      },
     };
     // A fresh start wipes what an earlier attempt left (validate_run_dir); a resume keeps it.
     if (startStep === 0) config['clean'] = true;
     if (ckpt !== undefined) config['ckpt'] = ckpt;
     const flags = startStep > 0 ? this.resumeArgs(startStep) : [];
     return rlLaunch({ config, configPath, layout, gpuIds: run.gpuIds, flags });
+  }
+
+  /** The attempt's ports by the names of localPorts, each checked. */
+  private ports(run: PrimeRlRun): Record<keyof Main559b447Adapter['localPorts'], number> {
+    const port = (name: keyof Main559b447Adapter['localPorts']): number =>
+      checkPort(name === 'inference' ? run.inferencePort : run.ports?.[name], `ports.${name}`);
+    return {
+      inference: port('inference'),
+      engine: port('engine'),
+      envServers: port('envServers'),
+      rolloutTransport: port('rolloutTransport'),
+      weightBroadcast: port('weightBroadcast'),
+    };
   }
 
   /**

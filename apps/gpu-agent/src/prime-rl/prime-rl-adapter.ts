@@ -1,6 +1,7 @@
 import type { TrainSpecDto } from '@brier/contracts';
 import type { OrchestratorLogFormat } from '@brier/results';
 
+import type { PortPlan } from '../net/free-port.js';
 import type { PrimeRlPin } from './prime-rl-pins.js';
 
 /** One attempt of a training run, as the agent is about to launch it. */
@@ -21,6 +22,11 @@ export interface PrimeRlRun {
    * to) the first run's server.
    */
   inferencePort: number;
+  /**
+   * The other local ports this version binds, by the names of the adapter's `localPorts` plan
+   * (`inference` is inferencePort), picked per attempt for the same reason.
+   */
+  ports?: Readonly<Record<string, number>>;
   /**
    * The calibrated-qa rollout log this attempt writes (absolute). One file per attempt: the env
    * numbers records from the file's start, so an attempt appending to an earlier one's file would
@@ -109,10 +115,12 @@ export interface PrimeRlAdapter {
   /** Which per-step log line generation the orchestrator prints (for OrchestratorLogParser). */
   readonly logFormat: OrchestratorLogFormat;
   /**
-   * Whether buildConfig gives each run ports of its own (PrimeRlRun.inferencePort), so that
-   * training runs can share a host. When false, prime-rl's fixed ports allow one at a time.
+   * The local ports a training launch binds that the config can move, with the offsets each one
+   * drags along (freeLocalPorts picks a free base per name): always `inference`, the port the
+   * orchestrator's client talks to. prime-rl's defaults are fixed (vLLM on 8000, …), so two runs
+   * on one host would meet there; with ports of their own per attempt, training runs share a host.
    */
-  readonly trainRunsShareHost: boolean;
+  readonly localPorts: PortPlan;
   buildConfig(run: PrimeRlRun): PrimeRlLaunch;
   /** Extra `uv` arguments that resume from the checkpoint of `step` (N steps done). */
   resumeArgs(step: number): string[];

@@ -57,7 +57,7 @@ export class RunJobProcessor {
       }
       throw error;
     }
-    const admission = await this.admission.admit(job.name, job.id ?? '?', data);
+    const admission = await this.admission.admit(job.id ?? '?', data);
     if (admission.kind !== 'admitted') {
       return this.handBack(job, token, `${admission.kind}: ${admission.reason}`);
     }

@@ -8,7 +8,7 @@ import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
-import { freeLocalPort } from '../net/free-port.js';
+import { freeLocalPorts } from '../net/free-port.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
@@ -79,13 +79,15 @@ export class TrainAttempt implements RunExecutor {
     if (resume.trainingEnded) return recommit(resume.startStep, context, report);
     if (resume.startStep > 0) agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
 
+    const ports = await freeLocalPorts(adapter.localPorts);
     let launch: PrimeRlLaunch;
     try {
       launch = adapter.buildConfig({
         spec,
         runDir,
         gpuIds: context.gpuIndices,
-        inferencePort: await freeLocalPort(),
+        inferencePort: ports['inference']!,
+        ports,
         envLogPath: join(attemptDir, 'rollouts.jsonl'),
         startStep: resume.startStep,
         ...(this.config.BRIER_DATASET_PATH ? { datasetPath: resolve(this.config.BRIER_DATASET_PATH) } : {}),
