@@ -187,18 +187,10 @@ describe('HeadV060Adapter.buildConfig', () => {
     });
   });
 
-  it("points the orchestrator at this attempt's own vLLM port, never prime-rl's shared default", () => {
-    const ports = [8123, 41_007].map((inferencePort) => {
-      const config = parse(adapter.buildConfig(run({ inferencePort })).toml) as Table;
-      return {
-        server: table(table(config['inference'])['server'])['port'],
-        client: table(table(config['orchestrator'])['client'])['base_url'],
-      };
-    });
-    expect(ports).toEqual([
-      { server: 8123, client: ['http://127.0.0.1:8123/v1'] },
-      { server: 41_007, client: ['http://127.0.0.1:41007/v1'] },
-    ]);
+  it("points the orchestrator at this attempt's own vLLM port, never prime-rl's shared 8000", () => {
+    const config = parse(adapter.buildConfig(run({ inferencePort: 41_007 })).toml) as Table;
+    expect(table(config['inference'])['server']).toEqual({ host: '127.0.0.1', port: 41_007 });
+    expect(table(config['orchestrator'])['client']).toEqual({ base_url: ['http://127.0.0.1:41007/v1'] });
   });
 
   it('launches through uv without syncing and watches v0.6.0 log and checkpoint paths', () => {
