@@ -8,6 +8,7 @@ import { GpuInventoryService } from './gpus/gpu-inventory.service.js';
 import { AgentLifecycle } from './lifecycle/agent-lifecycle.service.js';
 import { LivenessService } from './liveness/liveness.service.js';
 import { ProcessLedger, processLedgerDir } from './process/process-ledger.js';
+import { LocalPortBook } from './net/local-port-book.js';
 import { RunAdmission } from './placement/run-admission.js';
 import { PrimeRlInstallation } from './prime-rl/prime-rl-installation.js';
 import { HeldRuns } from './runs/held-runs.js';
@@ -55,7 +56,13 @@ export class AgentModule {
             ledger: ProcessLedger,
             session: AgentSession,
           ): RunExecutors => {
-            const services = { config, client, ledger, incarnation: () => session.current.incarnation };
+            const services = {
+              config,
+              client,
+              ledger,
+              incarnation: () => session.current.incarnation,
+              ports: new LocalPortBook(),
+            };
             return { train: new TrainAttempt(services), eval: new EvalAttempt(services) };
           },
         },

@@ -192,11 +192,10 @@ describe('the fake prime-rl as main-559b447: configs it refuses', () => {
 });
 
 describe('the fake prime-rl as main-559b447: the ports a launch binds', () => {
-  const paced = { FAKE_PRIME_RL_STEP_SECONDS: '0.4' };
-
   it('runs two launches side by side on their own ports; one on the same ports fails as main would', async () => {
+    // The first run stays up (it hangs at step 2) until the others are done, however slow they are.
     const first = prepare({ runDir: tempRunDir(cleanups) });
-    const running = start(first, paced);
+    const running = start(first, { FAKE_PRIME_RL_HANG: '2' });
     const firstDir = dirname(first.configPath);
     await waitFor(() => existsSync(join(firstDir, 'attempt-1.jsonl')), 'first run rollouts');
 
@@ -214,7 +213,9 @@ describe('the fake prime-rl as main-559b447: the ports a launch binds', () => {
     expect(clash.stdout).toContain('Error: Inference failed with exit code 1');
     expect(readFileSync(same.layout.inferenceLog, 'utf8')).toContain('Address already in use');
 
-    expect((await running).exitCode).toBe(0);
+    expect(running.exitCode).toBeNull();
+    killGroup(running.pid!, 'SIGKILL');
+    await running;
   });
 
   it("refuses a client URL that is not the router's port, before starting anything", async () => {

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { freeLocalPorts } from './free-port.js';
+import { LocalPortBook } from './local-port-book.js';
 
 const held: Server[] = [];
 afterEach(async () => {
@@ -47,5 +48,44 @@ describe('freeLocalPorts', () => {
     // third draws free + 2 as well: first's (free + 2, free + 3), so it draws again.
     expect(ports['third']).not.toBe(free! + 2);
     expect(draws).toEqual([]);
+  });
+});
+
+describe('freeLocalPorts failures', () => {
+  it('names the plan entry it could not place, and leaves nothing marked taken', async () => {
+    const { held: base } = await freeLocalPorts({ held: [0, 1] });
+    await bindAll([base!, base! + 1]);
+    const taken = new Set<number>();
+    await expect(
+      freeLocalPorts({ fine: [0], busy: [0, 1] }, { taken, drawBase: () => base! }),
+    ).rejects.toThrow(/no free local ports for busy \(offsets 0, 1\) after 64 tries/);
+    expect(taken.size).toBe(0);
+  });
+
+  it('gives up at once on an error other than "in use"', async () => {
+    await expect(freeLocalPorts({ pair: [0, 1] }, { host: '192.0.2.1' })).rejects.toMatchObject({
+      code: 'EADDRNOTAVAIL',
+    });
+  });
+});
+
+describe('LocalPortBook', () => {
+  it('keeps an attempt’s ports from the next one until released, even while nothing binds them', async () => {
+    const book = new LocalPortBook();
+    const plan = { router: [0, 21_000], engine: [0] };
+    const first = await book.reserve(plan);
+    const mine = [first.ports['router']!, first.ports['router']! + 21_000, first.ports['engine']!];
+    expect([...book.held].sort()).toEqual([...mine].sort());
+    // The next attempt's draws all land on the first one's router base: it must draw past it.
+    const draws = [first.ports['router']!];
+    const second = await book.reserve(plan, {
+      drawBase: (min, max) => draws.shift() ?? min + Math.floor(Math.random() * (max - min)),
+    });
+    expect(second.ports['router']).not.toBe(first.ports['router']);
+    first.release();
+    first.release();
+    expect(mine.some((port) => book.held.has(port))).toBe(false);
+    second.release();
+    expect(book.held.size).toBe(0);
   });
 });

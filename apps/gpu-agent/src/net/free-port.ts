@@ -31,19 +31,36 @@ export interface FreePortOptions {
   host?: string;
   /** Draws a candidate base in [min, max]; random by default (tests give a sequence). */
   drawBase?: (min: number, max: number) => number;
+  /**
+   * Ports not to hand out although they may look free (LocalPortBook's). Each port picked is
+   * added to it as soon as it is picked, and taken back out if the call fails.
+   */
+  taken?: Set<number>;
 }
 
 /** A base per name of `plan` whose every offset was free a moment ago (see freeLocalPort). */
 export async function freeLocalPorts(
   plan: PortPlan,
-  { host = '127.0.0.1', drawBase = (min, max) => randomInt(min, max + 1) }: FreePortOptions = {},
+  {
+    host = '127.0.0.1',
+    drawBase = (min, max) => randomInt(min, max + 1),
+    taken = new Set<number>(),
+  }: FreePortOptions = {},
 ): Promise<Record<string, number>> {
   const ports: Record<string, number> = {};
-  const taken = new Set<number>();
-  for (const [name, offsets] of Object.entries(plan)) {
-    const base = await freeBase(offsets, taken, { host, drawBase }, name);
-    for (const offset of offsets) taken.add(base + offset);
-    ports[name] = base;
+  const picked: number[] = [];
+  try {
+    for (const [name, offsets] of Object.entries(plan)) {
+      const base = await freeBase(offsets, taken, { host, drawBase }, name);
+      for (const offset of offsets) {
+        taken.add(base + offset);
+        picked.push(base + offset);
+      }
+      ports[name] = base;
+    }
+  } catch (error) {
+    for (const port of picked) taken.delete(port);
+    throw error;
   }
   return ports;
 }
@@ -51,7 +68,7 @@ export async function freeLocalPorts(
 async function freeBase(
   offsets: readonly number[],
   taken: Set<number>,
-  { host, drawBase }: Required<FreePortOptions>,
+  { host, drawBase }: Required<Pick<FreePortOptions, 'host' | 'drawBase'>>,
   name: string,
 ): Promise<number> {
   const widest = Math.max(0, ...offsets);
@@ -66,10 +83,18 @@ async function freeBase(
     const bound = held.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     await Promise.all(bound.map(close));
     if (bound.length === members.length) return base;
+    // In use is why another base is drawn; anything else (a bad host, no permission) is not.
+    for (const result of held) {
+      if (result.status === 'rejected' && !isAddressInUse(result.reason)) throw result.reason;
+    }
   }
   throw new Error(
     `no free local ports for ${name} (offsets ${offsets.join(', ')}) after ${GROUP_TRIES} tries`,
   );
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE';
 }
 
 async function listen(port: number, host: string): Promise<Server> {

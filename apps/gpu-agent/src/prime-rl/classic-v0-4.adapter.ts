@@ -53,7 +53,7 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
   readonly version = 'v0.4.0';
   readonly pin = PRIME_RL_PINS['v0.4.0']!;
   readonly logFormat = 'classic' as const;
-  readonly localPorts = { inference: [0] };
+  readonly localPorts = { inference: [0] } as const;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;

@@ -52,7 +52,7 @@ export class HeadV060Adapter implements PrimeRlAdapter {
    * (entrypoints/rl.py), and the NCCL broadcast (29501), ZMQ transport and trainer metrics server
    * are off unless configured (weight_broadcast defaults to the filesystem).
    */
-  readonly localPorts = { inference: [0] };
+  readonly localPorts = { inference: [0] } as const;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;

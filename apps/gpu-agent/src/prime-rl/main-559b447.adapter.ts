@@ -79,7 +79,7 @@ export class Main559b447Adapter implements PrimeRlAdapter {
     envServers: [0],
     rolloutTransport: [0, 1],
     weightBroadcast: [0],
-  };
+  } as const;
 
   buildConfig(run: PrimeRlRun): PrimeRlLaunch {
     const { spec } = run;
@@ -144,7 +144,9 @@ export class Main559b447Adapter implements PrimeRlAdapter {
   /** The attempt's ports by the names of localPorts, each checked. */
   private ports(run: PrimeRlRun): Record<keyof Main559b447Adapter['localPorts'], number> {
     const port = (name: keyof Main559b447Adapter['localPorts']): number =>
-      checkPort(name === 'inference' ? run.inferencePort : run.ports?.[name], `ports.${name}`);
+      name === 'inference'
+        ? checkPort(run.inferencePort, 'inferencePort')
+        : checkPort(run.ports?.[name], `ports.${name}`);
     return {
       inference: port('inference'),
       engine: port('engine'),

@@ -5,6 +5,7 @@ import { isLeaseLoss } from '../api-client/api-errors.js';
 import { retryWhileUnavailable } from '../api-client/retry.js';
 import type { CheckpointState } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
+import type { LocalPortBook } from '../net/local-port-book.js';
 import { ProcessLedger } from '../process/process-ledger.js';
 import type { AttemptContext } from './run-executor.js';
 
@@ -19,6 +20,8 @@ export interface AttemptServices {
   ledger: ProcessLedger;
   /** The agent's current incarnation (recorded with each process group). */
   incarnation: () => string;
+  /** Local ports handed to attempts still running (prime-rl binds them minutes later). */
+  ports: LocalPortBook;
 }
 
 /** The prime-rl checkout `uv run` runs in. */

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
+import type { TrainSpecDto } from '@brier/contracts';
 import { OrchestratorLogParser } from '@brier/results';
 
 import { AgentApiClient } from '../api-client/agent-api.client.js';
@@ -8,13 +9,17 @@ import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import { LineFollower } from '../files/line-follower.js';
-import { freeLocalPorts } from '../net/free-port.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import { StallWatchdog } from '../process/stall-watchdog.js';
-import { PrimeRlConfigError, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
-import { attemptReporter, primeRlCheckout, type AttemptServices } from '../runs/attempt-services.js';
+import { PrimeRlConfigError, type PrimeRlAdapter, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
+import {
+  attemptReporter,
+  primeRlCheckout,
+  type AttemptReporter,
+  type AttemptServices,
+} from '../runs/attempt-services.js';
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
 import { stopReasonOf } from '../runs/held-runs.js';
@@ -28,7 +33,7 @@ import { LogShipper } from '../shipping/log-shipper.js';
 import { ProgressReporter } from '../shipping/progress-reporter.js';
 import { RolloutShipper } from '../shipping/rollout-shipper.js';
 import { archiveEarlierLogs, failureOutput } from './prime-rl-output.js';
-import { resumePoint } from './resume-point.js';
+import { resumePoint, type ResumePoint } from './resume-point.js';
 
 /** After the process exits: reading the rest of its files, then shipping what they hold. */
 const FOLLOW_DEADLINE_MS = 30_000;
@@ -48,6 +53,15 @@ const ORCHESTRATOR_LOG_POLL_MS = 500;
 /** After prime-rl exits by itself, how long stragglers of its group get before SIGKILL. */
 const LEFTOVER_GRACE_MS = 2_000;
 
+/** What run() settled before the launch: the spec, its adapter, where it resumes, the ports. */
+interface LaunchPlan {
+  spec: TrainSpecDto;
+  adapter: PrimeRlAdapter;
+  resume: ResumePoint;
+  report: AttemptReporter;
+  ports: Readonly<Record<string, number>>;
+}
+
 /**
  * A training attempt: the spec becomes prime-rl's config through the version's adapter, prime-rl
  * runs in its own process group on the reserved GPUs, and the agent follows its files: the
@@ -64,7 +78,7 @@ export class TrainAttempt implements RunExecutor {
   }
 
   async run(context: AttemptContext): Promise<AttemptResult> {
-    const { claim, run, runDir, attemptDir, agentLog } = context;
+    const { claim, runDir, agentLog } = context;
     const spec = claimedSpec(claim, 'train');
     const adapter = adapterFor(spec.primeRl.version);
     const resume = await resumePoint(claim, runDir, spec.maxSteps);
@@ -79,7 +93,18 @@ export class TrainAttempt implements RunExecutor {
     if (resume.trainingEnded) return recommit(resume.startStep, context, report);
     if (resume.startStep > 0) agentLog.push(`resuming from checkpoint step ${resume.startStep}`);
 
-    const ports = await freeLocalPorts(adapter.localPorts);
+    // Held until the attempt ends: its processes bind most of them only minutes from now.
+    const reservation = await this.services.ports.reserve(adapter.localPorts);
+    try {
+      return await this.launch(context, { spec, adapter, resume, report, ports: reservation.ports });
+    } finally {
+      reservation.release();
+    }
+  }
+
+  private async launch(context: AttemptContext, plan: LaunchPlan): Promise<AttemptResult> {
+    const { claim, run, runDir, attemptDir, agentLog } = context;
+    const { spec, adapter, resume, report, ports } = plan;
     let launch: PrimeRlLaunch;
     try {
       launch = adapter.buildConfig({

@@ -104,10 +104,16 @@ export class RunLeaseRepository {
       );
       if (!row) throw new Error(`event of run ${runId} returned no row`);
       if (event.resumeStep !== undefined && event.resumeStep !== null) {
-        await manager.query(
-          `UPDATE run_attempts SET resume_step = NULLIF($3::int, 0) WHERE run_id = $1 AND number = $2`,
+        // A CTE: TypeORM answers a bare UPDATE with [rows, count], not the rows.
+        const [corrected] = await manager.query<{ n: number }[]>(
+          `WITH upd AS (
+             UPDATE run_attempts SET resume_step = NULLIF($3::int, 0)
+             WHERE run_id = $1 AND number = $2 RETURNING 1
+           )
+           SELECT count(*)::int AS n FROM upd`,
           [runId, lease.attempt, event.resumeStep],
         );
+        if (corrected?.n !== 1) throw new Error(`run ${runId} has no attempt ${lease.attempt} to correct`);
       }
       return { ok: true, value: { eventId: row.id } };
     });
