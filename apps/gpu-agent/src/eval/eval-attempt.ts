@@ -6,6 +6,7 @@ import type { CheckpointRefDto } from '@brier/contracts';
 import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { AgentConfig } from '../config/agent.config.js';
 import type { ExitVerdict } from '../process/exit-verdict.js';
+import type { PortReservation } from '../net/local-port-book.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import {
   attemptReporter,
@@ -73,6 +74,7 @@ export class EvalAttempt implements RunExecutor {
     });
 
     let verdict: ExitVerdict;
+    const heldPorts: PortReservation[] = [];
     try {
       const summary = await runEvaluation({
         spec,
@@ -84,6 +86,11 @@ export class EvalAttempt implements RunExecutor {
         primeRlDir: primeRlCheckout(this.config),
         uvCommand: this.config.UV_BIN,
         launchServer: this.serverLauncher(context),
+        serverPort: async () => {
+          const reservation = await this.services.ports.reserve({ inference: [0] });
+          heldPorts.push(reservation);
+          return reservation.ports['inference']!;
+        },
         serverEnvironment: (env) => childEnvironment(this.config, env),
         sink: rollouts,
         signal: run.stop.signal,
@@ -102,6 +109,7 @@ export class EvalAttempt implements RunExecutor {
       verdict = verdictOf(error, stopReasonOf(run.stop.signal));
     } finally {
       // runEvaluation stops the server it started before it returns or throws.
+      for (const reservation of heldPorts) reservation.release();
       run.processGroups.clear();
       await this.services.ledger.remove(claim.runId);
     }

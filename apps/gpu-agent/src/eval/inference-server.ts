@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { readTail } from '../files/read-tail.js';
-import { freeLocalPort } from '../net/free-port.js';
 import type { PrimeRlAdapter } from '../prime-rl/prime-rl-adapter.js';
 import type { ChatTarget } from './chat-completions.js';
 import type { LaunchServer, ServerExit, ServerHandle } from './eval-ports.js';
@@ -21,6 +20,8 @@ export interface LaunchedServer {
 }
 
 export interface LaunchInferenceServerOptions {
+  /** The local port to serve on (picked free by the caller). */
+  port: number;
   adapter: PrimeRlAdapter;
   model: string;
   gpuIds: readonly number[];
@@ -42,9 +43,9 @@ export function hostEnvironment(
   return { ...env, ...extra };
 }
 
-/** Start `uv run --no-sync inference …` on a free local port, its console going to files in the run dir. */
+/** Start `uv run --no-sync inference …` on the given local port, its console going to files in the run dir. */
 export async function launchInferenceServer(options: LaunchInferenceServerOptions): Promise<LaunchedServer> {
-  const port = await freeLocalPort();
+  const { port } = options;
   const launch = options.adapter.buildInferenceServer({
     model: options.model,
     gpuIds: options.gpuIds,

@@ -130,6 +130,7 @@ function options(
     primeRlDir: dir,
     uvCommand: UV,
     launchServer,
+    serverPort: () => freeLocalPort(),
     signal: new AbortController().signal,
     healthDeadlineMs: 15_000,
     requestTimeoutMs: 5_000,
