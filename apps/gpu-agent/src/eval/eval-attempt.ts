@@ -6,7 +6,6 @@ import type { CheckpointRefDto } from '@brier/contracts';
 import { AgentApiClient } from '../api-client/agent-api.client.js';
 import { AgentConfig } from '../config/agent.config.js';
 import type { ExitVerdict } from '../process/exit-verdict.js';
-import type { PortReservation } from '../net/local-port-book.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import {
   attemptReporter,
@@ -70,11 +69,12 @@ export class EvalAttempt implements RunExecutor {
         run.step = step;
       },
       onLeaseLost: () => run.stop.abort('revoked'),
-      onEvent: (event) => report.event(event.type, event.message, event.data ? { data: event.data } : {}),
+      onEvent: (event) => report.event(event),
     });
 
     let verdict: ExitVerdict;
-    const heldPorts: PortReservation[] = [];
+    // Its server's port, held until the attempt ends (vLLM binds it only once the model is loaded).
+    const serverPort = await this.services.ports.reserve({ inference: [0] });
     try {
       const summary = await runEvaluation({
         spec,
@@ -86,11 +86,7 @@ export class EvalAttempt implements RunExecutor {
         primeRlDir: primeRlCheckout(this.config),
         uvCommand: this.config.UV_BIN,
         launchServer: this.serverLauncher(context),
-        serverPort: async () => {
-          const reservation = await this.services.ports.reserve({ inference: [0] });
-          heldPorts.push(reservation);
-          return reservation.ports['inference']!;
-        },
+        serverPort: serverPort.ports['inference']!,
         serverEnvironment: (env) => childEnvironment(this.config, env),
         sink: rollouts,
         signal: run.stop.signal,
@@ -109,7 +105,7 @@ export class EvalAttempt implements RunExecutor {
       verdict = verdictOf(error, stopReasonOf(run.stop.signal));
     } finally {
       // runEvaluation stops the server it started before it returns or throws.
-      for (const reservation of heldPorts) reservation.release();
+      serverPort.release();
       run.processGroups.clear();
       await this.services.ledger.remove(claim.runId);
     }

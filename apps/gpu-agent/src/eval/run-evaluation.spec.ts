@@ -8,7 +8,7 @@ import { renderPrompt, scoreCompletion } from '@brier/calibration';
 import { loadBundledValidation, sample } from '@brier/boolq';
 import { parseRunRequest, type EvalSpecDto } from '@brier/contracts';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ClassicV040Adapter } from '../prime-rl/classic-v0-4.adapter.js';
 import type { EvalModel, LaunchServer, ServerExit, ServerHandle, ServerStopReason } from './eval-ports.js';
@@ -35,6 +35,11 @@ interface TestServer extends ServerHandle {
 
 const launched: TestServer[] = [];
 const cleanups: Array<() => void> = [];
+/** The port a test's server listens on: a free one per test, as the agent's LocalPortBook gives. */
+let serverPort = 0;
+beforeEach(async () => {
+  serverPort = await freeLocalPort();
+});
 afterEach(() => {
   for (const server of launched.splice(0)) killGroup(server.pid, 'SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
@@ -130,7 +135,7 @@ function options(
     primeRlDir: dir,
     uvCommand: UV,
     launchServer,
-    serverPort: () => freeLocalPort(),
+    serverPort,
     signal: new AbortController().signal,
     healthDeadlineMs: 15_000,
     requestTimeoutMs: 5_000,

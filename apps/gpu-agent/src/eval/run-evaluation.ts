@@ -27,8 +27,8 @@ export interface RunEvaluationOptions {
   primeRlDir: string;
   uvCommand: string;
   launchServer: LaunchServer;
-  /** A free local port for the server, held for it (the agent's LocalPortBook); asked only when serving. */
-  serverPort: () => Promise<number>;
+  /** The local port a server this evaluation starts listens on (held for it in LocalPortBook). */
+  serverPort: number;
   sink: EvalRecordSink;
   signal: AbortSignal;
   /** How long the server (or endpoint) may take to answer healthy and list the model. */
@@ -150,7 +150,7 @@ async function askOwnServer(
 ): Promise<AskQuestionsResult> {
   const { log } = options;
   const server = await launchInferenceServer({
-    port: await options.serverPort(),
+    port: options.serverPort,
     adapter: options.adapter,
     model,
     gpuIds: options.gpuIds,

@@ -7,6 +7,7 @@ import type { CheckpointState } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
 import type { LocalPortBook } from '../net/local-port-book.js';
 import { ProcessLedger } from '../process/process-ledger.js';
+import type { RunEventReport } from '../shipping/sampled-event-reporter.js';
 import type { AttemptContext } from './run-executor.js';
 
 /** How long a report about an attempt may wait for the API before the attempt gives up on it. */
@@ -34,14 +35,9 @@ export function runDirectory(config: AgentConfig, runId: string): string {
   return join(resolve(config.AGENT_RUNS_DIR ?? join(config.AGENT_WORK_DIR, 'runs')), runId);
 }
 
-export interface AttemptEventExtras {
-  data?: Record<string, unknown>;
-  /** The step the attempt really resumes from, when not the claim's offer (ReportRunEventDto). */
-  resumeStep?: number;
-}
-
 export interface AttemptReporter {
-  event(type: string, message: string, extras?: AttemptEventExtras): Promise<void>;
+  /** A run event (ReportRunEventDto without the lease token, which the reporter adds). */
+  event(event: RunEventReport): Promise<void>;
   checkpoint(state: CheckpointState): Promise<void>;
 }
 
@@ -63,8 +59,7 @@ export function attemptReporter(client: AgentApiClient, context: AttemptContext)
     }
   };
   return {
-    event: (type, message, extras = {}) =>
-      fenced(() => client.event(runId, { leaseToken, type, message, ...extras })),
+    event: (event) => fenced(() => client.event(runId, { leaseToken, ...event })),
     checkpoint: (state) => fenced(() => client.checkpoint(runId, { leaseToken, ...state })),
   };
 }

@@ -86,7 +86,9 @@ export class TrainAttempt implements RunExecutor {
     if (resume.notReachable !== null) {
       agentLog.push(resume.notReachable);
       // The attempt's record names the claim's offer: correct it to the step really used.
-      await report.event('checkpoint-not-reachable', resume.notReachable, {
+      await report.event({
+        type: 'checkpoint-not-reachable',
+        message: resume.notReachable,
         resumeStep: resume.startStep,
       });
     }
@@ -156,7 +158,7 @@ export class TrainAttempt implements RunExecutor {
         run.step = progress.lastReportedStep;
       },
       onLeaseLost: () => this.revoke(context),
-      onEvent: (event) => report.event(event.type, event.message, event.data ? { data: event.data } : {}),
+      onEvent: (event) => report.event(event),
     });
     let lastCheckpointError = '';
     const checkpoints = new CheckpointWatcher({
@@ -324,7 +326,7 @@ async function recommit(
     `training had ended: every step is stored and the final checkpoint (step ${finalStep}) is ` +
     'unchanged; recording the run as succeeded without starting prime-rl';
   context.agentLog.push(message);
-  await report.event('recommitted', message, { data: { step: finalStep } });
+  await report.event({ type: 'recommitted', message, data: { step: finalStep } });
   return { verdict: { outcome: 'succeeded' }, exit: null, stderrTail: null };
 }
 

@@ -86,7 +86,7 @@ export class RunLeaseRepository {
   async reportEvent(
     runId: string,
     leaseToken: string,
-    event: { type: string; message: string; data: unknown; resumeStep?: number | null },
+    event: { type: string; message: string; data: unknown; resumeStep: number | null },
   ): Promise<Fenced<{ eventId: string }>> {
     if (!isUuid(runId)) return { ok: false, reason: 'unknown-run' };
     return this.dataSource.transaction(async (manager) => {
@@ -103,7 +103,7 @@ export class RunLeaseRepository {
         ],
       );
       if (!row) throw new Error(`event of run ${runId} returned no row`);
-      if (event.resumeStep !== undefined && event.resumeStep !== null) {
+      if (event.resumeStep !== null) {
         // A CTE: TypeORM answers a bare UPDATE with [rows, count], not the rows.
         const [corrected] = await manager.query<{ n: number }[]>(
           `WITH upd AS (
