@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'coverage/**', 'bench-results/**', '**/*.py'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.data/**',
+      '.device/**',
+      'coverage/**',
+      'bench-results/**',
+      '**/*.py',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -114,10 +114,12 @@ export const START_RESOLUTION =
   'BullMQ timestamps: ms; claim: now() of the claim transaction (when it began)';
 
 /**
- * The agent's GPU read (apps/gpu-agent/dist's NvidiaSmi: 3 calls in 2 rounds), timed on its own in
- * a process with the agent's environment (a Node start is slower with more of it, e.g. NODE_EXTRA_CA_CERTS).
+ * The agent's GPU reads through apps/gpu-agent/dist's NvidiaSmi, timed on their own in a process
+ * with the agent's environment (a Node start is slower with more of it, e.g. NODE_EXTRA_CA_CERTS):
+ * `inventory` (after the first: the GPU query, then the compute apps; the summary table is read
+ * once) or `computeApps` (placement's one call on the path from a job to its process).
  */
-export function nvidiaSmiInventoryMs(binary, gpusFile, times = 10) {
+export function nvidiaSmiCallMs(binary, gpusFile, { call = 'inventory', times = 10 } = {}) {
   const module = pathToFileURL(join(root, 'apps/gpu-agent/dist/gpus/nvidia-smi.repository.js')).href;
   const script = `
     const { NvidiaSmi } = await import(${JSON.stringify(module)});
@@ -125,7 +127,7 @@ export function nvidiaSmiInventoryMs(binary, gpusFile, times = 10) {
     const ms = [];
     for (let i = 0; i < ${times}; i++) {
       const started = performance.now();
-      await smi.inventory();
+      await smi.${call}();
       ms.push(performance.now() - started);
     }
     console.log(JSON.stringify(ms));`;

@@ -4,7 +4,7 @@
 // /proc, a wall clock they can be compared with, the few API calls it makes, and bounded polling.
 // Linux only (/proc).
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,8 @@ const fixtures = join(root, 'apps/gpu-agent/test/fixtures');
 export const AGENT_MAIN = join(root, 'apps/gpu-agent/dist/main.js');
 export const FAKE_UV = join(fixtures, 'fake-prime-rl', 'uv');
 export const FAKE_NVIDIA_SMI = join(fixtures, 'bin', 'nvidia-smi');
+/** The agent's GPU code timed against a real nvidia-smi on an H100 (scripts/device/gpu-probe.mjs). */
+export const H100_NVIDIA_SMI_PROBE = join(fixtures, 'nvidia-smi', 'h100-driver-580', 'probe.json');
 
 export const CLOCK_TICKS = (() => {
   try {
@@ -171,15 +173,33 @@ export function cannedNvidiaSmi(dir, gpusFile, callArgs) {
 }
 
 /**
+ * The canned nvidia-smi made as slow as a real one: each call sleeps `delayMs` first. The H100
+ * run's timings (test/fixtures/nvidia-smi/h100-driver-580/probe.json) set the delay, so the
+ * agent's path is measured with the wall time of a real call (not its CPU: the real tool spends
+ * most of its ~20 ms in the kernel, which the sleep does not load onto this machine).
+ */
+export function pacedNvidiaSmi(dir, canned, delayMs) {
+  const seconds = (Math.max(0, delayMs) / 1000).toFixed(4);
+  return executable(join(dir, 'nvidia-smi-paced'), [
+    '#!/bin/sh',
+    `sleep ${seconds}`,
+    `exec '${canned}' "$@"`,
+    '',
+  ]);
+}
+
+/**
  * One long-lived agent serves every measurement; what changes between them goes through two
  * launchers it was started with: `uv` sources the fake prime-rl's knobs from a file before it
  * execs the fake (so each run gets the pace set when it was submitted), and `nvidia-smi` execs
- * the canned one while a marker file exists, else the fake (one /bin/sh exec more per call).
+ * the program a file names (the fake until useNvidiaSmi() names another; one /bin/sh exec more
+ * per call).
  */
-export function switchableLaunchers(dir, canned) {
+export function switchableLaunchers(dir) {
   const knobs = join(dir, 'fake-prime-rl.env');
-  const useCanned = join(dir, 'use-canned-nvidia-smi');
+  const smiTarget = join(dir, 'nvidia-smi.target');
   writeFileSync(knobs, '');
+  writeFileSync(smiTarget, `${FAKE_NVIDIA_SMI}\n`);
   return {
     uv: executable(join(dir, 'uv'), [
       '#!/bin/sh',
@@ -191,8 +211,8 @@ export function switchableLaunchers(dir, canned) {
     ]),
     nvidiaSmi: executable(join(dir, 'nvidia-smi'), [
       '#!/bin/sh',
-      `if [ -e '${useCanned}' ]; then exec '${canned}' "$@"; fi`,
-      `exec '${FAKE_NVIDIA_SMI}' "$@"`,
+      `read -r target < '${smiTarget}'`,
+      'exec "$target" "$@"',
       '',
     ]),
     /** The fake prime-rl's knobs for the runs launched from now on (only these). */
@@ -200,9 +220,11 @@ export function switchableLaunchers(dir, canned) {
       const lines = Object.entries(values).map(([key, value]) => `${key}='${String(value)}'`);
       writeFileSync(knobs, `${lines.join('\n')}\n`);
     },
-    useCannedNvidiaSmi(on) {
-      if (on) writeFileSync(useCanned, '');
-      else rmSync(useCanned, { force: true });
+    /** The nvidia-smi the agent's calls run from now on. */
+    useNvidiaSmi(binary) {
+      // Renamed into place: the heartbeat's nvidia-smi may be reading it right now.
+      writeFileSync(`${smiTarget}.next`, `${binary}\n`);
+      renameSync(`${smiTarget}.next`, smiTarget);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,32 +184,107 @@ describe('the fake nvidia-smi itself', () => {
   const run = (args: string[]) =>
     execa(fakeSmi, args, { reject: false, env: { FAKE_NVIDIA_SMI_STATE: state('h100x2.json') } });
 
-  it('refuses an unknown flag as the real tool does (exit 2)', async () => {
-    const result = await run(['--bogus']);
-    expect(result.exitCode).toBe(2);
-    expect(result.stdout).toBe(
-      "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.",
-    );
-  });
-
-  it('refuses a query without --format and an unknown field (exit 2)', async () => {
-    expect((await run(['--query-gpu=index'])).exitCode).toBe(2);
-    const bad = await run(['--query-gpu=index,bogus', '--format=csv']);
-    expect(bad.exitCode).toBe(2);
-    expect(bad.stdout).toBe('Field "bogus" is not a valid field to query.');
+  it('refuses a format without a query, and two queries at once (exit 2)', async () => {
+    for (const args of [
+      ['--format=csv'],
+      ['--query-gpu=index', '--query-compute-apps=pid', '--format=csv'],
+    ]) {
+      const result = await run(args);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toBe(
+        "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.",
+      );
+    }
   });
 
   it('prints a header and units unless asked not to', async () => {
     const result = await run(['--query-gpu=index,memory.total', '--format=csv']);
     expect(result.stdout.split('\n')).toEqual(['index, memory.total [MiB]', '0, 81559 MiB', '1, 81559 MiB']);
   });
+});
 
-  it('lists GPUs with -L', async () => {
-    expect((await run(['-L'])).stdout).toBe(
-      [
-        'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5c1c8d6e-0a7b-4f7e-9d8a-1b2c3d4e5f60)',
-        'GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d)',
-      ].join('\n'),
-    );
+// What nvidia-smi 580.159.04 printed on an H100 host (scripts/device/capture-gpu-host.sh), call by
+// call; the fake, given that host as its state, must print the same bytes and exit the same way.
+describe('the fake nvidia-smi against the real one (driver 580, H100)', () => {
+  const captured = join(fixtures, 'nvidia-smi', 'h100-driver-580');
+  const calls = new Map(
+    readFileSync(join(captured, 'manifest.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter(([name]) => name !== 'holder')
+      .map(([name, exitCode, args]) => [
+        name!,
+        { exitCode: Number(exitCode), args: args ? args.split(' ') : [] },
+      ]),
+  );
+  const realStdout = (name: string) => readFileSync(join(captured, `${name}.stdout`), 'utf8');
+  const idleHost = JSON.parse(readFileSync(state('h100-driver-580.json'), 'utf8')) as {
+    gpus: Array<Record<string, unknown>>;
+  };
+  // The host while scripts/device/capture-gpu-host.sh's CUDA process (PID 679, gone since) held 2 GiB.
+  const busyHost = {
+    ...idleHost,
+    keepDeadPids: true,
+    gpus: [{ ...idleHost.gpus[0], memoryUsedMiB: 2575, temperatureC: 38, powerW: 122 }],
+    processes: [
+      {
+        pid: 679,
+        gpuUuid: 'GPU-61bd71df-17c9-91cb-fb0c-77a8d360a953',
+        usedMemoryMiB: 2566,
+        processName: 'python3',
+      },
+    ],
+  };
+  const fakeOn = (host: 'idle' | 'busy', name: string) => {
+    const stateFile = host === 'idle' ? state('h100-driver-580.json') : join(tempDir(), 'busy.json');
+    if (host === 'busy') writeFileSync(stateFile, JSON.stringify(busyHost));
+    const call = calls.get(name);
+    if (call === undefined) throw new Error(`no capture named ${name}`);
+    return {
+      call,
+      result: execa(fakeSmi, call.args, {
+        reject: false,
+        stripFinalNewline: false,
+        env: { FAKE_NVIDIA_SMI_STATE: stateFile },
+      }),
+    };
+  };
+
+  it.each([
+    ['idle', 'list'],
+    ['idle', 'gpus-idle'],
+    ['idle', 'gpus-idle-header'],
+    ['idle', 'apps-idle'],
+    ['idle', 'apps-idle-header'],
+    ['idle', 'query-without-format'],
+    ['idle', 'error-unknown-gpu-field'],
+    ['idle', 'error-unknown-app-field'],
+    ['idle', 'error-unknown-flag'],
+    ['busy', 'gpus-busy'],
+    ['busy', 'apps-busy'],
+    ['busy', 'apps-busy-header'],
+  ] as const)('%s host: %s', async (host, name) => {
+    const { call, result } = fakeOn(host, name);
+    const { stdout, exitCode } = await result;
+    expect({ stdout, exitCode }).toEqual({ stdout: realStdout(name), exitCode: call.exitCode });
+  });
+
+  it.each([
+    ['idle', 'summary-idle'],
+    ['busy', 'summary-busy'],
+  ] as const)('%s host: the summary table, but for its time', async (host, name) => {
+    const { result } = fakeOn(host, name);
+    const [fakeTime, ...fakeRest] = (await result).stdout.split('\n');
+    const [, ...realRest] = realStdout(name).split('\n');
+    expect(fakeTime).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4} {7}$/);
+    expect(fakeRest).toEqual(realRest);
+  });
+
+  it('gives the agent the inventory the real tool gave it on that host', async () => {
+    const file = join(tempDir(), 'busy.json');
+    writeFileSync(file, JSON.stringify(busyHost));
+    const probe = JSON.parse(readFileSync(join(captured, 'probe.json'), 'utf8')) as { inventory: unknown };
+    await expect(smiOnPath(file).inventory()).resolves.toEqual(probe.inventory);
   });
 });

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -157,5 +160,42 @@ describe('assembleInventory', () => {
       [0, '12.4', []],
       [1, '12.4', [7]],
     ]);
+  });
+});
+
+// What nvidia-smi 580.159.04 printed on an H100 host, idle and with a CUDA process holding 2 GiB
+// (test/fixtures/nvidia-smi/h100-driver-580, captured by scripts/device/capture-gpu-host.sh).
+describe('the real nvidia-smi 580 on an H100', () => {
+  const captured = (name: string) =>
+    readFileSync(
+      fileURLToPath(
+        new URL(`../../test/fixtures/nvidia-smi/h100-driver-580/${name}.stdout`, import.meta.url),
+      ),
+      'utf8',
+    );
+  const H100 = {
+    index: 0,
+    uuid: 'GPU-61bd71df-17c9-91cb-fb0c-77a8d360a953',
+    name: 'NVIDIA H100 80GB HBM3',
+    memoryTotalMiB: 81559,
+    driverVersion: '580.159.04',
+  };
+
+  it('reads the GPU query, idle and busy', () => {
+    expect(parseGpuQuery(captured('gpus-idle'))).toEqual([{ ...H100, memoryUsedMiB: 0 }]);
+    expect(parseGpuQuery(captured('gpus-busy'))).toEqual([{ ...H100, memoryUsedMiB: 2575 }]);
+  });
+
+  it('reads no compute process as empty output, and a process by PID and UUID', () => {
+    expect(captured('apps-idle')).toBe('');
+    expect(parseComputeApps(captured('apps-idle'))).toEqual([]);
+    expect(parseComputeApps(captured('apps-busy'))).toEqual([
+      { pid: 679, gpuUuid: H100.uuid, usedMemoryMiB: 2566 },
+    ]);
+  });
+
+  it('reads the CUDA version from the summary table, idle and busy', () => {
+    expect(parseCudaVersion(captured('summary-idle'))).toBe('13.0');
+    expect(parseCudaVersion(captured('summary-busy'))).toBe('13.0');
   });
 });
