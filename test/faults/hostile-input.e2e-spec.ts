@@ -162,7 +162,7 @@ describe('hostile input at the agent', { timeout: 90_000 }, () => {
         spec: { ...parsed.value.spec, model: name },
         runDir: '/work/runs/r1',
         gpuIds: [0],
-        inferencePort: 8123,
+        ports: { inference: 8123 },
         envLogPath: '/work/runs/r1/attempt-1/rollouts.jsonl',
         startStep: 0,
         wandb: { name },

@@ -31,10 +31,8 @@ const MAIN = { FAKE_PRIME_RL_VERSION: 'main-559b447' };
 const cleanups: Array<() => void> = [];
 /** The fake binds every port main binds, as the real processes do: free ones per test. */
 let ports: Record<string, number> = {};
-let inferencePort = 0;
 beforeEach(async () => {
   ports = await freeLocalPorts(adapter.localPorts);
-  inferencePort = ports['inference']!;
 });
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
@@ -44,7 +42,6 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }, attempt = 1): Pr
   const launch = adapter.buildConfig({
     spec: smokeSpec(),
     gpuIds: [2, 5],
-    inferencePort,
     ports,
     envLogPath: join(run.runDir, `attempt-${attempt}.jsonl`),
     startStep: 0,
@@ -150,7 +147,7 @@ describe('the fake prime-rl as main-559b447: configs it refuses', () => {
     const classic = new ClassicV040Adapter().buildConfig({
       spec: smokeSpec(),
       gpuIds: [0, 1],
-      inferencePort,
+      ports,
       runDir: dir,
       envLogPath: join(dir, 'a.jsonl'),
       startStep: 0,
@@ -201,9 +198,7 @@ describe('the fake prime-rl as main-559b447: the ports a launch binds', () => {
 
     // Another attempt's own ports: it runs to the end beside the first.
     const own = await freeLocalPorts(adapter.localPorts);
-    const beside = await start(
-      prepare({ runDir: tempRunDir(cleanups), inferencePort: own['inference']!, ports: own }),
-    );
+    const beside = await start(prepare({ runDir: tempRunDir(cleanups), ports: own }));
     expect(beside.exitCode).toBe(0);
 
     // The same ports again (prime-rl's fixed defaults would do this to every pair of runs).
@@ -227,7 +222,7 @@ describe('the fake prime-rl as main-559b447: the ports a launch binds', () => {
     const result = await start(launch);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(
-      `orchestrator.model.client.base_url port (8000) does not match inference.server.port (${inferencePort})`,
+      `orchestrator.model.client.base_url port (8000) does not match inference.server.port (${ports['inference']})`,
     );
     expect(existsSync(join(dir, 'attempt-1.jsonl'))).toBe(false);
   });

@@ -45,7 +45,7 @@ function prepare(run: Partial<PrimeRlRun> & { runDir: string }): PrimeRlLaunch {
   const launch = adapter.buildConfig({
     spec: smokeSpec(),
     gpuIds: [2],
-    inferencePort,
+    ports: { inference: inferencePort },
     envLogPath: join(run.runDir, 'attempt-1.jsonl'),
     startStep: 0,
     ...run,

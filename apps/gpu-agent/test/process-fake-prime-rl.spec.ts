@@ -54,7 +54,7 @@ async function prepare(
     spec,
     runDir: dir,
     gpuIds: [0],
-    inferencePort: await freeLocalPort(),
+    ports: { inference: await freeLocalPort() },
     envLogPath: join(dir, 'attempt-1.jsonl'),
     startStep: 0,
   });

@@ -26,7 +26,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     spec: trainSpec('smoke-tiny'),
     runDir: '/work/runs/r1/attempt-1',
     gpuIds: [0],
-    inferencePort: 8123,
+    ports: { inference: 8123 },
     envLogPath: '/work/runs/r1/attempt-1/generations.jsonl',
     startStep: 0,
     ...overrides,
@@ -182,8 +182,8 @@ describe('ClassicV040Adapter.buildConfig', () => {
   });
 
   it("points the orchestrator at this attempt's own vLLM port, never prime-rl's shared default", () => {
-    const ports = [8123, 41_007].map((inferencePort) => {
-      const config = parse(adapter.buildConfig(run({ inferencePort })).toml) as Table;
+    const ports = [8123, 41_007].map((inference) => {
+      const config = parse(adapter.buildConfig(run({ ports: { inference } })).toml) as Table;
       return {
         server: table(table(config['inference'])['server'])['port'],
         client: table(table(config['orchestrator'])['client'])['base_url'],
@@ -282,7 +282,7 @@ describe('ClassicV040Adapter.buildConfig', () => {
     ['an env batch size that misattributes steps', { batchSize: 32 }, /must equal the spec's batchSize/],
     ['a start past the last step', { startStep: 5 }, /leaves nothing to run/],
     ['a fractional start step', { startStep: 1.5 }, /non-negative integer/],
-    ['a port out of range', { inferencePort: 0 }, /inferencePort must be in 1\.\.65535/],
+    ['a port out of range', { ports: { inference: 0 } }, /ports\.inference must be in 1\.\.65535/],
   ])('refuses %s', (_what, overrides, message) => {
     expect(() => adapter.buildConfig(run(overrides))).toThrow(PrimeRlConfigError);
     expect(() => adapter.buildConfig(run(overrides))).toThrow(message);

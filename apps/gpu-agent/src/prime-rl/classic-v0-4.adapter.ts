@@ -60,7 +60,7 @@ export class ClassicV040Adapter implements PrimeRlAdapter {
     const { outputDir, configPath, startStep, envArgs, wandb, ckpt } = calibratedQaRun(run);
     const gpus = classicGpuSplit(run.gpuIds);
     const sharedGpu = gpus.inference.some((id) => gpus.trainer.includes(id));
-    const port = checkPort(run.inferencePort, 'inferencePort');
+    const port = checkPort(run.ports['inference'], 'ports.inference');
     const layout = classicLayout(outputDir);
 
     const config: Record<string, unknown> = {

@@ -28,7 +28,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     spec: trainSpec('smoke-tiny'),
     runDir: '/work/runs/r1',
     gpuIds: [0, 1],
-    inferencePort: 8123,
+    ports: { inference: 8123 },
     envLogPath: '/work/runs/r1/attempt-1/rollouts.jsonl',
     startStep: 0,
     ...overrides,
@@ -188,7 +188,7 @@ describe('HeadV060Adapter.buildConfig', () => {
   });
 
   it("points the orchestrator at this attempt's own vLLM port, never prime-rl's shared 8000", () => {
-    const config = parse(adapter.buildConfig(run({ inferencePort: 41_007 })).toml) as Table;
+    const config = parse(adapter.buildConfig(run({ ports: { inference: 41_007 } })).toml) as Table;
     expect(table(config['inference'])['server']).toEqual({ host: '127.0.0.1', port: 41_007 });
     expect(table(config['orchestrator'])['client']).toEqual({ base_url: ['http://127.0.0.1:41007/v1'] });
   });

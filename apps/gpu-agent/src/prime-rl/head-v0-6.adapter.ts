@@ -60,7 +60,7 @@ export class HeadV060Adapter implements PrimeRlAdapter {
     const deployment = deploymentGpuCounts(run.gpuIds, this.version);
     const maxOffPolicySteps = boundedOffPolicySteps(spec, this.version);
     const layout = headLayout(outputDir);
-    const port = checkPort(run.inferencePort, 'inferencePort');
+    const port = checkPort(run.ports['inference'], 'ports.inference');
 
     const config: Record<string, unknown> = {
       output_dir: layout.outputDir,

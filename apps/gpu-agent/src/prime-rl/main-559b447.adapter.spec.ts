@@ -27,8 +27,7 @@ function run(overrides: Partial<PrimeRlRun> = {}): PrimeRlRun {
     spec: trainSpec('smoke-tiny'),
     runDir: '/work/runs/r1',
     gpuIds: [0, 1],
-    inferencePort: 8123,
-    ports: { engine: 8124, envServers: 8125, rolloutTransport: 8126, weightBroadcast: 8128 },
+    ports: { inference: 8123, engine: 8124, envServers: 8125, rolloutTransport: 8126, weightBroadcast: 8128 },
     envLogPath: '/work/runs/r1/attempt-1/rollouts.jsonl',
     startStep: 0,
     ...overrides,
@@ -216,8 +215,14 @@ describe('Main559b447Adapter.buildConfig', () => {
       rolloutTransport: table(config['rollout_transport'])['port'],
       weightBroadcast: table(config['weight_broadcast'])['port'],
     });
-    const ports = { engine: 41_001, envServers: 41_002, rolloutTransport: 41_003, weightBroadcast: 41_005 };
-    expect(portsOf(parse(adapter.buildConfig(run({ inferencePort: 41_000, ports })).toml) as Table)).toEqual({
+    const ports = {
+      inference: 41_000,
+      engine: 41_001,
+      envServers: 41_002,
+      rolloutTransport: 41_003,
+      weightBroadcast: 41_005,
+    };
+    expect(portsOf(parse(adapter.buildConfig(run({ ports })).toml) as Table)).toEqual({
       router: 41_000,
       client: 'http://127.0.0.1:41000/v1',
       engine: 41_001,

@@ -144,9 +144,7 @@ export class Main559b447Adapter implements PrimeRlAdapter {
   /** The attempt's ports by the names of localPorts, each checked. */
   private ports(run: PrimeRlRun): Record<keyof Main559b447Adapter['localPorts'], number> {
     const port = (name: keyof Main559b447Adapter['localPorts']): number =>
-      name === 'inference'
-        ? checkPort(run.inferencePort, 'inferencePort')
-        : checkPort(run.ports?.[name], `ports.${name}`);
+      checkPort(run.ports[name], `ports.${name}`);
     return {
       inference: port('inference'),
       engine: port('engine'),

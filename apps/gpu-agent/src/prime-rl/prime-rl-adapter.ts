@@ -16,17 +16,13 @@ export interface PrimeRlRun {
   /** Physical GPU indices (nvidia-smi order) the agent reserved for this run. */
   gpuIds: readonly number[];
   /**
-   * A free local port for the run's vLLM server, picked per attempt. prime-rl's default is 8000
-   * for every run: two runs on one host would meet there, the second vLLM failing to bind only
-   * after loading its model, and its orchestrator meanwhile generating from (and pushing weights
-   * to) the first run's server.
+   * The local ports this version binds, by the names of the adapter's `localPorts` plan, each the
+   * first of its group, picked free per attempt. prime-rl's defaults (vLLM's `inference` on 8000
+   * on every version) are the same for every run: two runs on one host would meet there, the
+   * second vLLM failing to bind only after loading its model, and its orchestrator meanwhile
+   * generating from (and pushing weights to) the first run's server.
    */
-  inferencePort: number;
-  /**
-   * The other local ports this version binds, by the names of the adapter's `localPorts` plan
-   * (`inference` is inferencePort), picked per attempt for the same reason.
-   */
-  ports?: Readonly<Record<string, number>>;
+  ports: Readonly<Record<string, number>>;
   /**
    * The calibrated-qa rollout log this attempt writes (absolute). One file per attempt: the env
    * numbers records from the file's start, so an attempt appending to an earlier one's file would

@@ -113,7 +113,6 @@ export class TrainAttempt implements RunExecutor {
         spec,
         runDir,
         gpuIds: context.gpuIndices,
-        inferencePort: ports['inference']!,
         ports,
         envLogPath: join(attemptDir, 'rollouts.jsonl'),
         startStep: resume.startStep,
