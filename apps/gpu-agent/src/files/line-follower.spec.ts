@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { appendFile, mkdtemp, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +126,16 @@ with open(sys.argv[1], 'ab', buffering=0) as f:
     await second.finish(1_000);
     await again.done;
     expect(again.lines).toEqual(['half done', 'c']);
+  });
+
+  it('reads to the end on finish() though its look for the file began before the file was there', async () => {
+    const path = await tempFile();
+    const follower = new LineFollower(path, { pollMs: 60_000 });
+    const read = consume(follower); // its first open() is in flight: the file does not exist yet
+    writeFileSync(path, 'first\nlast\n');
+    await follower.finish(1_000);
+    await read.done;
+    expect(read.lines).toEqual(['first', 'last']);
   });
 
   it('close() ends a waiting iterator at once; finish() gives up on a consumer that stopped reading', async () => {

@@ -133,13 +133,16 @@ export class LineFollower {
   private async *generate(): AsyncGenerator<string> {
     try {
       while (!this.closed) {
+        // Only a read that began after finish() may end the lines: one begun before it can have
+        // found the end (or no file) before the writer's last bytes.
+        const final = this.finishing;
         const read = this.readChunk();
         this.inflight = read;
         const lines = await read;
         if (this.closed) return;
         if (lines === null) {
           // At the end of the file (or it does not exist yet).
-          if (this.finishing) {
+          if (final) {
             const last = this.splitter.flush();
             if (last) {
               this.consumed += last.bytes;

@@ -1,19 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import type { TrainSpecDto } from '@brier/contracts';
 import { OrchestratorLogParser } from '@brier/results';
 
 import { AgentApiClient } from '../api-client/agent-api.client.js';
-import { discardCheckpointsAfter } from '../checkpoints/checkpoint-scan.js';
 import { CheckpointWatcher } from '../checkpoints/checkpoint-watcher.js';
 import { AgentConfig } from '../config/agent.config.js';
-import { LineFollower } from '../files/line-follower.js';
 import { exitVerdict } from '../process/exit-verdict.js';
 import type { ProcessGroup, ProcessExit } from '../process/process-group.js';
 import { launchRecorded } from '../process/recorded-launch.js';
 import { StallWatchdog } from '../process/stall-watchdog.js';
-import { PrimeRlConfigError, type PrimeRlAdapter, type PrimeRlLaunch } from '../prime-rl/prime-rl-adapter.js';
+import type { PrimeRlAdapter } from '../prime-rl/prime-rl-adapter.js';
 import {
   attemptReporter,
   primeRlCheckout,
@@ -23,16 +20,13 @@ import {
 import { childEnvironment } from '../runs/child-environment.js';
 import { adapterFor, claimedSpec } from '../runs/claimed-spec.js';
 import { stopReasonOf } from '../runs/held-runs.js';
-import {
-  AttemptSetupError,
-  type AttemptContext,
-  type AttemptResult,
-  type RunExecutor,
-} from '../runs/run-executor.js';
+import type { AttemptContext, AttemptResult, RunExecutor } from '../runs/run-executor.js';
 import { LogShipper } from '../shipping/log-shipper.js';
 import { ProgressReporter } from '../shipping/progress-reporter.js';
 import { RolloutShipper } from '../shipping/rollout-shipper.js';
-import { archiveEarlierLogs, failureOutput } from './prime-rl-output.js';
+import { OutputFollowers } from './output-followers.js';
+import { prepareLaunch } from './prepare-launch.js';
+import { failureOutput } from './prime-rl-output.js';
 import { resumePoint, type ResumePoint } from './resume-point.js';
 
 /** After the process exits: reading the rest of its files, then shipping what they hold. */
@@ -42,14 +36,10 @@ const REPORT_DEADLINE_MS = 60_000;
 const CHECKPOINT_SCAN_MS = 2_000;
 /**
  * A rollout should be in Postgres within about a second of its line (issue 4's target): a batch is
- * sent 0.5 s after its first line was written (by the line's own `ts`, so the poll below does not
- * add to it), which leaves half a second for the request. Every poll is a wake-up and an fstat for
- * the agent: 4 a second, not 10.
+ * sent 0.5 s after its first line was written (by the line's own `ts`, so the rollout log's poll
+ * does not add to it), which leaves half a second for the request.
  */
 const ROLLOUT_FLUSH_MS = 500;
-const ROLLOUT_LOG_POLL_MS = 250;
-/** The orchestrator's console feeds progress, which is reported at most once a second anyway. */
-const ORCHESTRATOR_LOG_POLL_MS = 500;
 /** After prime-rl exits by itself, how long stragglers of its group get before SIGKILL. */
 const LEFTOVER_GRACE_MS = 2_000;
 
@@ -107,32 +97,12 @@ export class TrainAttempt implements RunExecutor {
   private async launch(context: AttemptContext, plan: LaunchPlan): Promise<AttemptResult> {
     const { claim, run, runDir, attemptDir, agentLog } = context;
     const { spec, adapter, resume, report, ports } = plan;
-    let launch: PrimeRlLaunch;
-    try {
-      launch = adapter.buildConfig({
-        spec,
-        runDir,
-        gpuIds: context.gpuIndices,
-        ports,
-        envLogPath: join(attemptDir, 'rollouts.jsonl'),
-        startStep: resume.startStep,
-        ...(this.config.BRIER_DATASET_PATH ? { datasetPath: resolve(this.config.BRIER_DATASET_PATH) } : {}),
-        wandb: { name: `${claim.name}-attempt-${claim.attempt}` },
-      });
-    } catch (error) {
-      if (error instanceof PrimeRlConfigError) throw new AttemptSetupError(error.message);
-      throw error;
-    }
-    await mkdir(dirname(launch.configPath), { recursive: true });
-    await writeFile(launch.configPath, launch.toml);
-    const discarded = await discardCheckpointsAfter(launch.layout, runDir, resume.startStep);
-    if (discarded.length > 0) {
-      agentLog.push(
-        `removed ${discarded.length} checkpoint(s) after step ${resume.startStep}: ${discarded.join(', ')}`,
-      );
-    }
-    await archiveEarlierLogs(launch.layout.outputDir, claim.attempt);
-    agentLog.push(`prime-rl ${adapter.version}: ${this.config.UV_BIN} ${launch.args.join(' ')}`);
+    const launch = await prepareLaunch(this.config, context, {
+      spec,
+      adapter,
+      startStep: resume.startStep,
+      ports,
+    });
 
     const stdout = this.logShipper(context, 'stdout');
     const stderr = this.logShipper(context, 'stderr');
@@ -175,31 +145,22 @@ export class TrainAttempt implements RunExecutor {
       agentLog.push(`prime-rl wrote nothing for ${this.config.RUN_STALL_TIMEOUT_MS} ms: stopping it as hung`);
       run.stop.abort('timeout');
     });
-    const orchestratorLog = new LineFollower(launch.layout.orchestratorLog, {
-      pollMs: ORCHESTRATOR_LOG_POLL_MS,
-    });
-    const rolloutLog = new LineFollower(join(attemptDir, 'rollouts.jsonl'), { pollMs: ROLLOUT_LOG_POLL_MS });
     const parser = new OrchestratorLogParser();
-    // A follower that fails (EACCES, EMFILE) must fail this attempt, not the agent: its error is
-    // kept (no unhandled rejection) and decides the verdict once prime-rl has exited.
-    const follow: { error: Error | null } = { error: null };
-    const pumps = [
-      pump(orchestratorLog, (line) => {
+    const followers = new OutputFollowers({
+      orchestratorLog: launch.layout.orchestratorLog,
+      rolloutLog: join(attemptDir, 'rollouts.jsonl'),
+      onOrchestratorLine: (line) => {
         stall.touch();
         const event = parser.push(line);
         const entry = parser.steps[parser.steps.length - 1];
         if (event?.type === 'step' && entry) progress.orchestratorStep(entry);
-      }),
-      pump(rolloutLog, (line) => {
+      },
+      onRolloutLine: (line) => {
         stall.touch();
         rollouts.push(line);
-      }),
-    ].map((pumping) =>
-      pumping.catch((error: unknown) => {
-        follow.error ??= error instanceof Error ? error : new Error(String(error));
-        agentLog.push(`cannot follow prime-rl's output: ${follow.error.message}`);
-      }),
-    );
+      },
+      onError: (error) => agentLog.push(`cannot follow prime-rl's output: ${error.message}`),
+    });
 
     let group: ProcessGroup;
     try {
@@ -220,8 +181,7 @@ export class TrainAttempt implements RunExecutor {
       );
     } catch (error) {
       // Nothing started: stop following and shipping, or each failed launch leaves pollers behind.
-      await Promise.all([orchestratorLog.close(), rolloutLog.close()]);
-      await Promise.all(pumps);
+      await followers.close();
       await settle([
         rollouts.close(SHIP_DEADLINE_MS),
         progress.close(REPORT_DEADLINE_MS),
@@ -242,11 +202,10 @@ export class TrainAttempt implements RunExecutor {
     agentLog.push(describeExit(exit));
 
     // The process is gone: read what it left, then ship it (unless the lease is gone too).
-    await Promise.all([orchestratorLog.finish(FOLLOW_DEADLINE_MS), rolloutLog.finish(FOLLOW_DEADLINE_MS)]);
-    await Promise.all(pumps);
+    await followers.finish(FOLLOW_DEADLINE_MS);
     await checkpoints.stop();
     let verdict = exitVerdict(exit, await failureOutput(stderrTail, attemptDir, launch.layout));
-    const notFollowed = follow.error;
+    const notFollowed = followers.error;
     if (notFollowed !== null && verdict.outcome === 'succeeded') {
       verdict = {
         outcome: 'failed',
@@ -327,10 +286,6 @@ async function recommit(
   context.agentLog.push(message);
   await report.event({ type: 'recommitted', message, data: { step: finalStep } });
   return { verdict: { outcome: 'succeeded' }, exit: null, stderrTail: null };
-}
-
-async function pump(follower: LineFollower, onLine: (line: string) => void): Promise<void> {
-  for await (const line of follower.lines()) onLine(line);
 }
 
 /** null when all settled, else the first failure's message. */
