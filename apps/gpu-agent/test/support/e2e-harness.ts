@@ -14,6 +14,7 @@ import {
   tempDir,
   type AgentProcess,
 } from './agent-process.js';
+import { RouteBlockingProxy } from './route-blocking-proxy.js';
 import { SwitchableProxy } from './shipping-fixtures.js';
 
 // What the agent's end-to-end files share: one API per file (real Postgres, real Redis), agents as
@@ -64,13 +65,20 @@ export function useE2eApi(env: Record<string, string> = {}): void {
   });
 }
 
-const proxies: SwitchableProxy[] = [];
+const proxies: Array<SwitchableProxy | RouteBlockingProxy> = [];
 
 /** An open proxy in front of the file's API, for agents to lose it; closed after the test. */
 export async function openApiProxy(): Promise<SwitchableProxy> {
   const proxy = await SwitchableProxy.create(api.url);
   proxies.push(proxy);
   await proxy.open();
+  return proxy;
+}
+
+/** A proxy in front of the file's API that can drop the requests of one route; closed after the test. */
+export async function openRouteBlockingProxy(): Promise<RouteBlockingProxy> {
+  const proxy = await RouteBlockingProxy.open(api.url);
+  proxies.push(proxy);
   return proxy;
 }
 
