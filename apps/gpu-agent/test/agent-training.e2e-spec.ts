@@ -164,10 +164,11 @@ describe('gpu-agent end to end', { timeout: 150_000 }, () => {
     // (each vLLM on a port of its own; on prime-rl's shared default the second one fails).
     expect((await Promise.all(ids.map(run))).map((view) => view.attempt)).toEqual([1, 1, 1]);
     // The jobs handed back while both GPUs were reserved (the third run's, and the 3-GPU one every
-    // 300 ms) were turned away without reading GPU processes: about one read per run placed.
-    const reads = readFileSync(smiCalls, 'utf8')
-      .split('\n')
-      .filter((line) => line.startsWith('--query-compute-apps'));
+    // 300 ms) were turned away without reading GPU processes: about one read per run placed. The
+    // reads went through the agent's NVML reader (one line per GPU read), none through nvidia-smi.
+    const calls = readFileSync(smiCalls, 'utf8').split('\n');
+    expect(calls.filter((line) => line.startsWith('--query-compute-apps'))).toEqual([]);
+    const reads = calls.filter((line) => line === 'nvml:processes 0');
     expect(reads.length).toBeGreaterThanOrEqual(ids.length);
     expect(reads.length).toBeLessThanOrEqual(ids.length + 3);
     expect((await run(tooBig)).status).toBe('queued');

@@ -44,3 +44,15 @@ describe('AgentConfig EVAL_ENDPOINT_API_KEY', () => {
     ).toEqual([]);
   });
 });
+
+describe('AgentConfig AGENT_GPU_READER', () => {
+  it('reads through NVML unless told nvidia-smi, and names the choices when it is neither', () => {
+    expect(validateConfig(AgentConfig, {}).AGENT_GPU_READER).toBe('nvml');
+    expect(validateConfig(AgentConfig, { AGENT_GPU_READER: 'nvidia-smi' }).AGENT_GPU_READER).toBe(
+      'nvidia-smi',
+    );
+    expect(problems({ AGENT_GPU_READER: 'dcgm' })).toEqual([
+      'AGENT_GPU_READER: must be one of nvml, nvidia-smi (got "dcgm")',
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import { CommaList, IsHttpUrl, RedisConfig, Secret } from '@brier/config';
 import { AGENT_LIMITS, LABEL_PATTERN } from '@brier/contracts';
 import {
   ArrayMaxSize,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -18,6 +19,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 // A git tag, branch or commit; never starting with "-", so it can't be read as an option.
 const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const NO_WHITESPACE = /^\S+$/;
+const GPU_READERS = ['nvml', 'nvidia-smi'] as const;
+export type GpuReaderKind = (typeof GPU_READERS)[number];
 
 /** The GPU agent's environment, validated at boot (`loadConfigOrExit(AgentConfig)`); Redis's part in RedisConfig. */
 export class AgentConfig extends RedisConfig {
@@ -72,6 +75,15 @@ export class AgentConfig extends RedisConfig {
   @IsString()
   @Matches(NO_WHITESPACE, { message: 'must be a program name or path, without whitespace' })
   NVIDIA_SMI_BIN: string = 'nvidia-smi';
+
+  /**
+   * How the agent reads its GPUs. `nvml`: through NVML, kept open in one Python process on
+   * prime-rl's virtualenv (nvidia-ml-py), a read in well under a millisecond; nvidia-smi where that
+   * can't start, and while a reader that failed is restarted. `nvidia-smi`: one call per read
+   * (~22 ms on an H100 host).
+   */
+  @IsIn(GPU_READERS, { message: `must be one of ${GPU_READERS.join(', ')}` })
+  AGENT_GPU_READER: GpuReaderKind = 'nvml';
 
   /** Runs needing no GPU (evals of an external endpoint) this agent runs at once, besides its GPU runs. */
   @IsInt({ message: 'must be a whole number from 0 to 64' })

@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 
 import { AgentConfig } from '../config/agent.config.js';
+import { GpuInventoryService } from '../gpus/gpu-inventory.service.js';
+import { nvmlReaderCommand } from '../gpus/nvml-reader-command.js';
 import { ProcessLedger } from '../process/process-ledger.js';
 import { PrimeRlInstallation } from '../prime-rl/prime-rl-installation.js';
 import { HeldRuns } from '../runs/held-runs.js';
@@ -34,8 +36,8 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 
 /**
  * The order things happen in, in one place. Boot: kill what a previous incarnation left running
- * (its leases die with the new registration, so its processes must too), register, heartbeat,
- * then take work. Shutdown (SIGTERM): stop taking work, stop the runs (SIGINT, then SIGKILL after
+ * (its leases die with the new registration, so its processes must too), check prime-rl and start
+ * the NVML reader on its Python, register, heartbeat, then take work. Shutdown (SIGTERM): stop taking work, stop the runs (SIGINT, then SIGKILL after
  * the grace period), report them, then stop heartbeating.
  */
 @Injectable()
@@ -50,6 +52,7 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     private readonly held: HeldRuns,
     private readonly primeRl: PrimeRlInstallation,
     private readonly signals: RunSignalListener,
+    private readonly gpus: GpuInventoryService,
   ) {}
 
   private connecting: Promise<void> | null = null;
@@ -71,6 +74,9 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     const missing = await this.primeRl.check();
     if (missing !== null) {
       this.logger.warn(`prime-rl cannot run on this host: ${missing}. Taking only runs that need no GPU`);
+    } else if (this.config.AGENT_GPU_READER === 'nvml') {
+      // Before registering, so the inventory it reports is NVML's too.
+      await this.gpus.useNvml(nvmlReaderCommand(this.config));
     }
     // In the background: an API that is not up yet must not keep the agent from answering signals.
     this.connecting = this.connect().catch((error: unknown) => {
@@ -111,5 +117,6 @@ export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplication
     }
     await this.session.stop();
     await this.signals.stop();
+    await this.gpus.close();
   }
 }

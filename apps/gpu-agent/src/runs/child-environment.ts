@@ -15,14 +15,20 @@ export function childEnvironment(
   extra: Record<string, string>,
   hostEnv: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
-  const agentKeys = declaredKeys(AgentConfig);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(hostEnv)) {
-    if (value !== undefined && !agentKeys.has(key)) env[key] = value;
-  }
+  const env = hostEnvironment(hostEnv);
   for (const key of CHILD_SECRETS) {
     const value = config[key];
     if (value !== undefined) env[key] = value;
   }
   return { ...env, ...extra };
+}
+
+/** The host's environment without the agent's own settings (and so without any of its secrets). */
+export function hostEnvironment(hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const agentKeys = declaredKeys(AgentConfig);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hostEnv)) {
+    if (value !== undefined && !agentKeys.has(key)) env[key] = value;
+  }
+  return env;
 }
