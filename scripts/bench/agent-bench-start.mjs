@@ -139,6 +139,40 @@ export function nvidiaSmiCallMs(binary, gpusFile, { call = 'inventory', times = 
   return summarize(JSON.parse(output));
 }
 
+/**
+ * Placement's read through the agent's NVML reader (apps/gpu-agent/dist), started as the agent
+ * starts it (`uv run --no-sync python nvml_reader.py` in the prime-rl checkout): the round trip of
+ * one inventory with its processes, the reader already running. Here the fake pynvml answers, which
+ * re-reads the state file on each call; NVML itself took 0.035 ms a read on the H100.
+ */
+export async function nvmlReadMs(uv, primeRlDir, gpusFile, { times = 50 } = {}) {
+  const { NvmlReader } = await import(
+    pathToFileURL(join(root, 'apps/gpu-agent/dist/gpus/nvml-reader.js')).href
+  );
+  const { NVML_READER_SCRIPT } = await import(
+    pathToFileURL(join(root, 'apps/gpu-agent/dist/gpus/nvml-reader-command.js')).href
+  );
+  const command = {
+    file: uv,
+    args: ['run', '--no-sync', 'python', NVML_READER_SCRIPT],
+    cwd: primeRlDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FAKE_NVIDIA_SMI_STATE: gpusFile },
+  };
+  const started = await NvmlReader.start(command, 30_000);
+  if (started.kind !== 'ready') throw new Error(`the NVML reader did not start: ${started.reason}`);
+  try {
+    const ms = [];
+    for (let i = 0; i < times; i += 1) {
+      const began = performance.now();
+      await started.reader.inventory(5_000);
+      ms.push(performance.now() - began);
+    }
+    return summarize(ms);
+  } finally {
+    await started.reader.close();
+  }
+}
+
 /** The argument lists of the agent's nvidia-smi calls (apps/gpu-agent/dist), for cannedNvidiaSmi(). */
 export async function nvidiaSmiCalls() {
   const output = await import(

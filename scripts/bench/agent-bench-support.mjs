@@ -61,6 +61,7 @@ export function procStat(pid) {
   const at = (field) => Number(fields[field - 3]); // fields are numbered from 1 in proc(5)
   return {
     state: fields[0],
+    ppid: at(4),
     pgrp: at(5),
     utime: at(14),
     stime: at(15),
@@ -78,6 +79,28 @@ export function cpuOf(pid) {
     own: (stat.utime + stat.stime) / CLOCK_TICKS,
     withReaped: (stat.utime + stat.stime + stat.cutime + stat.cstime) / CLOCK_TICKS,
   };
+}
+
+/**
+ * CPU seconds of the agent's NVML reader (its child running nvml_reader.py; the fake uv execs
+ * Python in place), 0 when there is none: a helper of the agent, so part of what supervising costs.
+ */
+export function nvmlReaderCpu(agentPid) {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat === null || stat.ppid !== agentPid) continue;
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (cmdline.includes('nvml_reader.py'))
+      total += (stat.utime + stat.stime + stat.cutime + stat.cstime) / CLOCK_TICKS;
+  }
+  return total;
 }
 
 /** Busy and total jiffies of the whole machine (/proc/stat's cpu line), for how loaded it was. */

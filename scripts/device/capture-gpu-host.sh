@@ -56,6 +56,20 @@ timing() {
 }
 printf 'call\twall_ms\tuser_ms\tsys_ms\n' >"$out/timings.tsv"
 
+# reader NAME : the agent's NVML reader (apps/gpu-agent/nvml) on this python3, two reads (with and
+# without processes), its lines in NAME.nvml.jsonl; skipped where python3 has no nvidia-ml-py.
+reader() {
+  if ! python3 -c 'import pynvml' 2>/dev/null; then
+    echo "python3 cannot import pynvml: $1 not captured" >&2
+    return 0
+  fi
+  local code=0
+  printf '{"id": 1, "processes": true}\n{"id": 2, "processes": false}\n' |
+    python3 "$root/apps/gpu-agent/nvml/nvml_reader.py" >"$captures/$1.nvml.jsonl" 2>"$captures/$1.nvml.stderr" ||
+    code=$?
+  printf '%s\t%s\t%s\n' "$1" "$code" "nvml_reader.py" >>"$captures/manifest.tsv"
+}
+
 capture version --version
 capture list -L
 capture summary-idle
@@ -71,6 +85,7 @@ capture error-unknown-app-field --query-compute-apps=pid,no_such_field --format=
 capture query-without-format "$GPU_QUERY"
 capture error-unknown-flag --no-such-flag
 capture error-no-such-gpu -i 7 "$GPU_QUERY" "$CSV"
+reader nvml-idle
 timing gpus-idle "$GPU_QUERY" "$CSV"
 timing apps-idle "$APPS_QUERY" "$CSV"
 timing summary-idle
@@ -97,6 +112,7 @@ capture gpus-busy "$GPU_QUERY" "$CSV"
 capture apps-busy "$APPS_QUERY" "$CSV"
 capture apps-busy-header "$APPS_QUERY,process_name,used_gpu_memory" --format=csv
 capture pids-busy -q -d PIDS
+reader nvml-busy
 timing gpus-busy "$GPU_QUERY" "$CSV"
 timing apps-busy "$APPS_QUERY" "$CSV"
 
