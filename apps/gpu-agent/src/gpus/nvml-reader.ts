@@ -79,7 +79,9 @@ export class NvmlReader {
     child.stdin.on('error', (error) =>
       this.die(`cannot write to the NVML reader: ${error.message}`, { kill: true }),
     );
-    void this.answers(lines);
+    void this.answers(lines).catch((error: unknown) =>
+      this.die(`cannot read the NVML reader's output: ${(error as Error).message}`, { kill: true }),
+    );
   }
 
   /** Starts the reader; `unavailable` says why NVML can't be read here (then nvidia-smi is). */
@@ -261,7 +263,9 @@ function killGroup(pid: number | undefined): void {
   try {
     process.kill(-pid, 'SIGKILL');
   } catch (error) {
-    // ESRCH: the group is gone already, which is what killing it is for.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    // ESRCH: the group is gone already, which is what killing it is for; EPERM: its id now
+    // belongs to someone else's group, so ours is gone too.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
   }
 }
