@@ -37,8 +37,9 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 /**
  * The order things happen in, in one place. Boot: kill what a previous incarnation left running
  * (its leases die with the new registration, so its processes must too), check prime-rl and start
- * the NVML reader on its Python, register, heartbeat, then take work. Shutdown (SIGTERM): stop taking work, stop the runs (SIGINT, then SIGKILL after
- * the grace period), report them, then stop heartbeating.
+ * the NVML reader on its Python, register, heartbeat, then take work. Shutdown (SIGTERM): stop
+ * taking work, stop the runs (SIGINT, then SIGKILL after the grace period), report them, stop
+ * heartbeating, then end the NVML reader.
  */
 @Injectable()
 export class AgentLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
