@@ -149,15 +149,12 @@ export async function nvmlReadMs(uv, primeRlDir, gpusFile, { times = 50 } = {}) 
   const { NvmlReader } = await import(
     pathToFileURL(join(root, 'apps/gpu-agent/dist/gpus/nvml-reader.js')).href
   );
-  const { NVML_READER_SCRIPT } = await import(
+  const { nvmlReaderCommand } = await import(
     pathToFileURL(join(root, 'apps/gpu-agent/dist/gpus/nvml-reader-command.js')).href
   );
-  const command = {
-    file: uv,
-    args: ['run', '--no-sync', 'python', NVML_READER_SCRIPT],
-    cwd: primeRlDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FAKE_NVIDIA_SMI_STATE: gpusFile },
-  };
+  // The agent's own command for these settings, on the fake host's state file.
+  const agentCommand = nvmlReaderCommand({ UV_BIN: uv, PRIME_RL_DIR: primeRlDir });
+  const command = { ...agentCommand, env: { ...agentCommand.env, FAKE_NVIDIA_SMI_STATE: gpusFile } };
   const started = await NvmlReader.start(command, 30_000);
   if (started.kind !== 'ready') throw new Error(`the NVML reader did not start: ${started.reason}`);
   try {

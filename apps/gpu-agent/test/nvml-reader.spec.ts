@@ -12,7 +12,7 @@ import { GpuInventoryService } from '../src/gpus/gpu-inventory.service.js';
 import { NvidiaSmi } from '../src/gpus/nvidia-smi.repository.js';
 import { NVML_READER_SCRIPT, nvmlReaderCommand } from '../src/gpus/nvml-reader-command.js';
 import { NvmlReader, type NvmlReaderCommand } from '../src/gpus/nvml-reader.js';
-import { FAKE_NVIDIA_SMI, FAKE_UV, tempDir } from './support/agent-process.js';
+import { FAKE_NVIDIA_SMI, FAKE_UV, isAlive, tempDir } from './support/agent-process.js';
 
 // The NVML reader through the agent's own command (`uv run --no-sync python nvml_reader.py` in the
 // prime-rl checkout), against the fake uv and its fake pynvml, which answer from the fake
@@ -36,6 +36,16 @@ function agentCommand(stateFile: string, extra: Record<string, string> = {}): Nv
   return { ...command, env: { ...command.env, FAKE_NVIDIA_SMI_STATE: stateFile, ...extra } };
 }
 
+/** The reader on a Python without pynvml: the host nvidia-smi must serve. */
+function plainPython(): NvmlReaderCommand {
+  return {
+    file: 'python3',
+    args: [NVML_READER_SCRIPT],
+    cwd: tempDir(),
+    env: { PATH: process.env['PATH'] ?? '' },
+  };
+}
+
 const readers: NvmlReader[] = [];
 afterEach(async () => {
   await Promise.all(readers.splice(0).map((reader) => reader.close()));
@@ -46,15 +56,6 @@ async function startReader(command: NvmlReaderCommand): Promise<NvmlReader> {
   if (started.kind !== 'ready') throw new Error(`the reader did not start: ${started.reason}`);
   readers.push(started.reader);
   return started.reader;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function writeState(
@@ -106,13 +107,7 @@ describe('NvmlReader', () => {
   });
 
   it('says why NVML cannot be read: no pynvml in the Python, no driver, no uv', async () => {
-    const plainPython = {
-      file: 'python3',
-      args: [NVML_READER_SCRIPT],
-      cwd: tempDir(),
-      env: { PATH: process.env['PATH'] ?? '' },
-    };
-    expect(await NvmlReader.start(plainPython, DEADLINE_MS)).toEqual({
+    expect(await NvmlReader.start(plainPython(), DEADLINE_MS)).toEqual({
       kind: 'unavailable',
       reason: "cannot import pynvml (nvidia-ml-py): No module named 'pynvml'",
     });
@@ -145,7 +140,7 @@ describe('NvmlReader', () => {
       'the NVML reader did not answer within 300 ms (killed)',
     );
     expect(Date.now() - began).toBeLessThan(5_000);
-    await waitFor(() => Promise.resolve(!alive(reader.pid!)), {
+    await waitFor(() => Promise.resolve(!isAlive(reader.pid!)), {
       timeoutMs: 5_000,
       intervalMs: 20,
       what: 'the reader gone',
@@ -176,7 +171,7 @@ describe('NvmlReader', () => {
 
     const pid = reader.pid!;
     await reader.close();
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 });
 
@@ -229,13 +224,7 @@ describe('GpuInventoryService', () => {
     // The GPU query, the header (for the CUDA version, once per driver), the compute processes.
     expect(calls()).toEqual(['nvidia-smi --query-gpu', 'nvidia-smi ', 'nvidia-smi --query-compute-apps']);
 
-    const plainPython = {
-      file: 'python3',
-      args: [NVML_READER_SCRIPT],
-      cwd: tempDir(),
-      env: { PATH: process.env['PATH'] ?? '' },
-    };
-    await gpus.useNvml(plainPython);
+    await gpus.useNvml(plainPython());
     await gpus.withCurrentProcesses();
     expect(calls()).toEqual(['nvidia-smi --query-compute-apps']);
     await gpus.close();

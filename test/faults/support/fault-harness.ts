@@ -14,6 +14,8 @@ import {
   tempDir,
   type AgentProcess,
 } from '../../../apps/gpu-agent/test/support/agent-process.js';
+
+export { isAlive } from '../../../apps/gpu-agent/test/support/agent-process.js';
 import { openRunsQueue, request, sql, waitFor } from '../../../apps/api/test/support/runs-fixtures.js';
 import { startTestApi, TEST_REDIS_URL, type TestApi } from '../../../apps/api/test/support/test-api.js';
 
@@ -258,16 +260,6 @@ export async function promoteDelayedUntil(queue: Queue, done: () => Promise<bool
       { timeoutMs, intervalMs: 200, what: 'delayed jobs to be retried' },
     ),
   );
-}
-
-/** Alive and not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Every live process whose process group is `pgid` (/proc/<pid>/stat's 5th field). */

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 
 import { execa } from 'execa';
 
+import { signalGroup } from '../process/group-liveness.js';
 import type { GpuInventory } from './gpu-inventory.js';
 
 /** How to start `nvml/nvml_reader.py`: in production `uv run --no-sync python <script>` in prime-rl's checkout. */
@@ -71,7 +72,7 @@ export class NvmlReader {
     private readonly child: ReaderProcess,
     private readonly ready: ReadyLine,
     lines: AsyncIterator<string>,
-    private readonly stderr: StderrTail,
+    stderr: StderrTail,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     void this.exited.then(() => this.die(`the NVML reader exited${stderr.suffix()}`, { kill: true }));
@@ -163,13 +164,11 @@ export class NvmlReader {
   async close(): Promise<void> {
     this.die('the NVML reader was closed', { kill: false });
     this.child.stdin.end();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>(
-      (resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_DEADLINE_MS)),
+    const exited = await withDeadline(this.exited, CLOSE_DEADLINE_MS).then(
+      () => true,
+      () => false,
     );
-    const outcome = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (outcome === 'late') killGroup(this.child.pid);
+    if (!exited) killGroup(this.child.pid);
     await this.exited;
   }
 
@@ -261,11 +260,9 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, 'SIGKILL');
+    signalGroup(pid, 'SIGKILL'); // false when the group is gone already, which is what killing it is for
   } catch (error) {
-    // ESRCH: the group is gone already, which is what killing it is for; EPERM: its id now
-    // belongs to someone else's group, so ours is gone too.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
+    // EPERM: its id now belongs to someone else's group, so ours is gone too.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
   }
 }

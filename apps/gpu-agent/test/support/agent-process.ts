@@ -154,3 +154,13 @@ export function recordedGroup(workDir: string, runId: string): { pgid: number; p
   }
   return entry.pgid !== null && entry.pid !== null ? { pgid: entry.pgid, pid: entry.pid } : undefined;
 }
+
+/** Running, not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

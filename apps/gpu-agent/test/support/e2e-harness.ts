@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 import type { RunAttemptDto } from '../../../api/src/runs/dto/run-history.dto.js';
@@ -14,6 +12,8 @@ import {
   tempDir,
   type AgentProcess,
 } from './agent-process.js';
+
+export { isAlive } from './agent-process.js';
 import { RouteBlockingProxy } from './route-blocking-proxy.js';
 import { SwitchableProxy } from './shipping-fixtures.js';
 
@@ -202,14 +202,4 @@ export async function attempts(id: string): Promise<RunAttemptDto[]> {
 export async function metrics(id: string): Promise<StepMetrics[]> {
   return (await request<StepMetrics[]>(`${api.url}/v1/runs/${id}/metrics`, { headers: api.authHeaders }))
     .body;
-}
-
-/** Running, not a zombie (this machine's PID 1 may never reap the orphans it inherits). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
